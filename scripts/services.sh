@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs and starts what the connector needs on one machine, idempotently:
+#   - node_modules (npm ci) when missing,
+#   - the Temporal CLI (dev server + Web UI) built from the Go module proxy into .tools/bin,
+#   - RabbitMQ from Debian, started on loopback.
+# `npm start`, `npm run demo` and `npm test` all call it; a second run does nothing but check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TEMPORAL_CLI_VERSION=v1.5.1 # newest tag `go install` accepts (later tags carry a replace directive)
+TEMPORAL_BIN="$ROOT/.tools/bin/temporal"
+
+log() { printf '[services] %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ensure_node_modules() {
+  if [ ! -d node_modules/@temporalio/worker ]; then
+    log "installing npm dependencies (npm ci)"
+    npm ci --no-audit --no-fund >&2
+  fi
+}
+
+ensure_temporal_cli() {
+  if [ -x "$TEMPORAL_BIN" ] && [ -f "$ROOT/.tools/temporal.version" ] && [ "$(cat "$ROOT/.tools/temporal.version")" = "$TEMPORAL_CLI_VERSION" ]; then
+    return
+  fi
+  local go_bin
+  go_bin=$(command -v go || true)
+  [ -n "$go_bin" ] || { [ -x /usr/local/go/bin/go ] && go_bin=/usr/local/go/bin/go; }
+  if [ -z "$go_bin" ]; then
+    log "Go is required to build the Temporal CLI (go >= 1.25). Install Go, then run this again."
+    exit 1
+  fi
+  log "building the Temporal CLI $TEMPORAL_CLI_VERSION from the Go module proxy (first run only, a few minutes)"
+  mkdir -p "$ROOT/.tools/bin"
+  GOBIN="$ROOT/.tools/bin" CGO_ENABLED=0 GOFLAGS=-trimpath "$go_bin" install -ldflags='-s -w' \
+    "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" >&2
+  echo "$TEMPORAL_CLI_VERSION" > "$ROOT/.tools/temporal.version"
+  log "Temporal CLI ready: $TEMPORAL_BIN"
+}
+
+rabbit_running() { as_root rabbitmqctl -q status >/dev/null 2>&1; }
+
+ensure_rabbitmq() {
+  if ! command -v rabbitmq-server >/dev/null 2>&1 && [ ! -x /usr/sbin/rabbitmq-server ]; then
+    log "installing RabbitMQ from Debian (apt-get install rabbitmq-server)"
+    as_root apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq rabbitmq-server >&2
+  fi
+  if rabbit_running; then return; fi
+  log "starting RabbitMQ on 127.0.0.1:5672"
+  # Loopback only: AMQP listener, Erlang distribution and epmd.
+  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1
+  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+  as_root env RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 \
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="$RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS" \
+    rabbitmq-server -detached >&2 || true
+  if ! as_root timeout 120 rabbitmqctl -q await_startup >/dev/null 2>&1; then
+    log "RabbitMQ did not start within 120 s; see /var/log/rabbitmq/ for the reason"
+    exit 1
+  fi
+  log "RabbitMQ is up"
+}
+
+ensure_node_modules
+ensure_temporal_cli
+ensure_rabbitmq

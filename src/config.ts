@@ -1,0 +1,188 @@
+/**
+ * Configuration: the only reader of `process.env` and `config.yml`.
+ *
+ * Names follow the OpenCTI connector habits (`OPENCTI_*`, `CONNECTOR_*`, `MQ_*`) plus
+ * `PROOFPOINT_ET_*` for this connector and `TEMPORAL_*` for Temporal. The original Python
+ * connector's `PROOFPOINT_ET_INTELLIGENCE_*` spellings are accepted as aliases. Environment
+ * variables win over `config.yml`, which wins over defaults.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from './errors';
+import { OBSERVABLE_TYPES } from './shared/types';
+import { TLP_LEVELS, type TlpLevel } from './shared/tlp';
+
+export const DEFAULT_CONNECTOR_ID = 'f2de8084-47ab-4ff2-ae63-e5a7c6e5c720';
+export const DEFAULT_CONNECTOR_NAME = 'ProofPoint ET Intelligence';
+export const DEFAULT_ET_BASE_URL = 'https://api.emergingthreats.net/v1/';
+export const DEFAULT_TASK_QUEUE = 'proofpoint-et-enrichment';
+
+/** Env var name -> path in config.yml. The first name of each group is the canonical one. */
+const SOURCES = {
+  openctiUrl: { env: ['OPENCTI_URL'], yaml: ['opencti', 'url'] },
+  openctiToken: { env: ['OPENCTI_TOKEN'], yaml: ['opencti', 'token'] },
+  connectorId: { env: ['CONNECTOR_ID'], yaml: ['connector', 'id'] },
+  connectorName: { env: ['CONNECTOR_NAME'], yaml: ['connector', 'name'] },
+  connectorScope: { env: ['CONNECTOR_SCOPE'], yaml: ['connector', 'scope'] },
+  connectorAuto: { env: ['CONNECTOR_AUTO'], yaml: ['connector', 'auto'] },
+  logLevel: { env: ['CONNECTOR_LOG_LEVEL'], yaml: ['connector', 'log_level'] },
+  pingIntervalSeconds: { env: ['CONNECTOR_PING_INTERVAL'], yaml: ['connector', 'ping_interval'] },
+  etBaseUrl: {
+    env: ['PROOFPOINT_ET_API_BASE_URL', 'PROOFPOINT_ET_INTELLIGENCE_API_BASE_URL'],
+    yaml: ['proofpoint_et', 'api_base_url'],
+  },
+  etApiKey: { env: ['PROOFPOINT_ET_API_KEY', 'PROOFPOINT_ET_INTELLIGENCE_API_KEY'], yaml: ['proofpoint_et', 'api_key'] },
+  etMaxTlp: { env: ['PROOFPOINT_ET_MAX_TLP', 'PROOFPOINT_ET_INTELLIGENCE_MAX_TLP'], yaml: ['proofpoint_et', 'max_tlp'] },
+  etLastSeenWindow: {
+    env: ['PROOFPOINT_ET_IMPORT_LAST_SEEN_TIME_WINDOW', 'PROOFPOINT_ET_INTELLIGENCE_IMPORT_LAST_SEEN_TIME_WINDOW'],
+    yaml: ['proofpoint_et', 'import_last_seen_time_window'],
+  },
+  etMaxRelated: { env: ['PROOFPOINT_ET_MAX_RELATED_PER_KIND'], yaml: ['proofpoint_et', 'max_related_per_kind'] },
+  etRequestTimeoutSeconds: { env: ['PROOFPOINT_ET_REQUEST_TIMEOUT'], yaml: ['proofpoint_et', 'request_timeout'] },
+  temporalAddress: { env: ['TEMPORAL_ADDRESS'], yaml: ['temporal', 'address'] },
+  temporalNamespace: { env: ['TEMPORAL_NAMESPACE'], yaml: ['temporal', 'namespace'] },
+  temporalTaskQueue: { env: ['TEMPORAL_TASK_QUEUE'], yaml: ['temporal', 'task_queue'] },
+  mqHost: { env: ['MQ_HOST'], yaml: ['mq', 'host'] },
+  mqPort: { env: ['MQ_PORT'], yaml: ['mq', 'port'] },
+  mqVhost: { env: ['MQ_VHOST'], yaml: ['mq', 'vhost'] },
+  mqUseSsl: { env: ['MQ_USE_SSL'], yaml: ['mq', 'use_ssl'] },
+  mqUser: { env: ['MQ_USER'], yaml: ['mq', 'user'] },
+  mqPass: { env: ['MQ_PASS'], yaml: ['mq', 'pass'] },
+  healthPort: { env: ['CONNECTOR_HEALTH_PORT'], yaml: ['connector', 'health_port'] },
+} as const;
+type SourceKey = keyof typeof SOURCES;
+
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const url = (what: string) => z.url({ message: `must be an http(s) URL (${what})`, protocol: /^https?$/ });
+const optionalString = z.string().trim().min(1).optional();
+const positiveInt = (max: number) => z.coerce.number().int().positive().max(max);
+
+/** ISO 8601 duration limited to what operators use here: PnW, PnDTnHnMnS. Returns milliseconds. */
+export function parseIsoDuration(text: string): number | null {
+  const m = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(text.trim());
+  if (!m || text.trim() === 'P' || text.trim().endsWith('T')) return null;
+  const [, w, d, h, min, s] = m.map((x) => (x === undefined ? 0 : Number(x)));
+  const ms = ((((w ?? 0) * 7 + (d ?? 0)) * 24 + (h ?? 0)) * 60 + (min ?? 0)) * 60_000 + (s ?? 0) * 1000;
+  return ms > 0 ? ms : null;
+}
+
+const schema = z.object({
+  openctiUrl: url('OPENCTI_URL').optional(),
+  openctiToken: optionalString,
+  connectorId: z.uuid({ message: 'must be a UUID' }).default(DEFAULT_CONNECTOR_ID),
+  connectorName: z.string().trim().min(2, 'must be at least 2 characters').default(DEFAULT_CONNECTOR_NAME),
+  connectorScope: z
+    .union([z.string(), z.array(z.string())])
+    .default(OBSERVABLE_TYPES.join(','))
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0))
+    .pipe(z.array(z.string()).min(1, 'must list at least one entity type')),
+  connectorAuto: bool.default(true),
+  logLevel: z
+    .enum(['debug', 'info', 'warn', 'warning', 'error'])
+    .default('info')
+    .transform((v) => (v === 'warning' ? 'warn' : v)),
+  pingIntervalSeconds: positiveInt(3600).default(40),
+  etBaseUrl: url('PROOFPOINT_ET_API_BASE_URL')
+    .default(DEFAULT_ET_BASE_URL)
+    .transform((v) => (v.endsWith('/') ? v : `${v}/`)),
+  etApiKey: optionalString,
+  etMaxTlp: z
+    .string()
+    .transform((v) => v.trim().toUpperCase())
+    .pipe(z.enum(TLP_LEVELS, { message: `must be one of ${TLP_LEVELS.join(', ')}` }))
+    .default('TLP:AMBER+STRICT'),
+  etLastSeenWindow: z
+    .string()
+    .default('P30D')
+    .transform((v, ctx) => {
+      const ms = parseIsoDuration(v);
+      if (ms === null) {
+        ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 duration such as P30D, PT24H or P1W' });
+        return z.NEVER;
+      }
+      return { text: v.trim(), ms };
+    }),
+  etMaxRelated: positiveInt(100_000).default(500),
+  etRequestTimeoutSeconds: positiveInt(600).default(20),
+  temporalAddress: optionalString,
+  temporalNamespace: z.string().trim().min(1).default('default'),
+  temporalTaskQueue: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
+  mqHost: optionalString,
+  mqPort: positiveInt(65535).optional(),
+  mqVhost: optionalString,
+  mqUseSsl: bool.optional(),
+  mqUser: optionalString,
+  mqPass: optionalString,
+  healthPort: z.coerce.number().int().min(0).max(65535).optional(),
+});
+
+export type Config = Omit<z.output<typeof schema>, 'etMaxTlp'> & { etMaxTlp: TlpLevel };
+
+/** What the connector needs to talk to OpenCTI; absent in sandbox-less CLI runs. */
+export interface OpenCtiSettings {
+  url: string;
+  token: string;
+}
+
+function readYaml(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  if (!existsSync(path)) throw new ConfigError([`CONFIG_FILE: no file at ${path}`]);
+  const doc: unknown = parseYaml(readFileSync(path, 'utf8'));
+  return doc && typeof doc === 'object' ? (doc as Record<string, unknown>) : {};
+}
+
+function fromYaml(doc: Record<string, unknown>, path: readonly string[]): unknown {
+  let cur: unknown = doc;
+  for (const part of path) {
+    if (!cur || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/** Values given in several places under different names (canonical and alias) must agree. */
+function collect(env: NodeJS.ProcessEnv, doc: Record<string, unknown>, problems: string[]): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [key, src] of Object.entries(SOURCES) as [SourceKey, (typeof SOURCES)[SourceKey]][]) {
+    const given = src.env.filter((name) => env[name] !== undefined && env[name] !== '');
+    if (given.length > 1 && new Set(given.map((n) => env[n])).size > 1) {
+      problems.push(`${given.join(' and ')}: both set to different values; keep one`);
+    }
+    const envName = given[0];
+    raw[key] = envName ? env[envName] : fromYaml(doc, src.yaml);
+  }
+  return raw;
+}
+
+/** The env var an operator should fix for a config key (its canonical name). */
+function nameOf(key: PropertyKey | undefined): string {
+  if (typeof key === 'string' && key in SOURCES) return SOURCES[key as SourceKey].env[0];
+  return String(key ?? 'config');
+}
+
+/**
+ * Reads and validates the configuration. Throws {@link ConfigError} listing every problem at once.
+ * Messages never contain the values given, so secrets cannot leak through them.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const yamlPath = env.CONFIG_FILE ?? (existsSync('config.yml') ? 'config.yml' : undefined);
+  const problems: string[] = [];
+  const raw = collect(env, readYaml(yamlPath), problems);
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${nameOf(issue.path[0])}: ${issue.message}`);
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return parsed.data as Config;
+}
+
+/** Checks the settings needed to serve an OpenCTI platform (the bridge and the worker). */
+export function requireOpenCti(config: Config): OpenCtiSettings & { etApiKey: string } {
+  const problems: string[] = [];
+  if (!config.openctiUrl) problems.push('OPENCTI_URL: required (the URL of your OpenCTI platform)');
+  if (!config.openctiToken) problems.push("OPENCTI_TOKEN: required (the API token of the connector's OpenCTI user)");
+  if (!config.etApiKey) problems.push('PROOFPOINT_ET_API_KEY: required (your ET Intelligence API key)');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { url: config.openctiUrl!, token: config.openctiToken!, etApiKey: config.etApiKey! };
+}
