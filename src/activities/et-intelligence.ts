@@ -1,0 +1,56 @@
+/**
+ * One activity per ET Intelligence endpoint. Each makes exactly one HTTP request (Temporal does the
+ * retrying, per the workflow's `etActivity` policy) and turns ET's failures into typed
+ * `ApplicationFailure`s the workflow understands.
+ */
+import { ApplicationFailure, cancellationSignal } from '@temporalio/activity';
+import type { EtClient } from '../et/client';
+import { fetchEtCall, type EtCallResult } from '../et/endpoints';
+import { EtApiError } from '../et/errors';
+import type { EtCall } from '../shared/types';
+
+export interface EtActivityDeps {
+  client: EtClient;
+  /** The clock used for the last-seen window (injectable so tests run at the fixtures' reference time). */
+  now: () => Date;
+  windowMs: number;
+  cap: number;
+}
+
+function toFailure(err: unknown): unknown {
+  if (!(err instanceof EtApiError)) return err;
+  // 401/403 and malformed answers cannot get better by retrying; the rest can.
+  const nonRetryable = err.code === 'auth' || err.code === 'invalid-response';
+  return ApplicationFailure.create({
+    message: err.message,
+    type: err.errorType,
+    nonRetryable,
+    nextRetryDelay: err.retryAfterMs,
+    details: [{ status: err.status ?? null, path: err.path }],
+  });
+}
+
+export function createEtActivities(deps: EtActivityDeps) {
+  const run = <C extends EtCall>(call: C) =>
+    async (value: string): Promise<EtCallResult<C>> => {
+      try {
+        return (await fetchEtCall(deps.client, call, value, {
+          now: deps.now(),
+          windowMs: deps.windowMs,
+          cap: deps.cap,
+          signal: cancellationSignal(),
+        })) as EtCallResult<C>;
+      } catch (err) {
+        throw toFailure(err);
+      }
+    };
+  return {
+    getReputation: run('reputation'),
+    getRelatedDomains: run('relatedDomains'),
+    getRelatedIps: run('relatedIps'),
+    getRelatedSamples: run('relatedSamples'),
+    getGeolocation: run('geolocation'),
+    getAsn: run('asn'),
+    getSampleDetails: run('sampleDetails'),
+  };
+}

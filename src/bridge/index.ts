@@ -1,0 +1,84 @@
+/**
+ * The bridge: registers the connector with OpenCTI, keeps it alive (pingConnector every
+ * CONNECTOR_PING_INTERVAL seconds, 40 by default as pycti), consumes the listen queue and starts one
+ * workflow per request. Stateless: run as many as you like against one Temporal cluster.
+ */
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { OpenCtiApi, Registration } from '../opencti/api';
+import { brokerSettings, register } from '../opencti/registration';
+import { ListenConsumer } from './consumer';
+import { createMessageHandler, type BridgeStats } from './handle-message';
+
+export interface BridgeDeps {
+  config: Config;
+  api: OpenCtiApi;
+  client: Client;
+  logger: Logger;
+  now?: () => Date;
+  prefetch?: number;
+}
+
+export interface Bridge {
+  registration: Registration;
+  stats: BridgeStats;
+  consumer: ListenConsumer;
+  stop(): Promise<void>;
+}
+
+/** Waits for the platform (as pycti does at start), with backoff, then registers. */
+async function registerWithRetry(deps: BridgeDeps): Promise<Registration> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const version = await deps.api.about();
+      const registration = await register(deps.api, deps.config);
+      deps.logger.info('Connector registered with OpenCTI', { platformVersion: version, connectorId: registration.id, listen: registration.config.listen });
+      return registration;
+    } catch (err) {
+      const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
+      deps.logger.warn('OpenCTI not ready for registration; retrying', { attempt, retryInMs: delay, err });
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
+  const { config, api, logger } = deps;
+  const registration = await registerWithRetry(deps);
+  const stats: BridgeStats = { started: 0, duplicates: 0, refused: 0, invalid: 0 };
+
+  let state: string | null = null;
+  const ping = async () => {
+    try {
+      const res = await api.pingConnector(config.connectorId, state);
+      if ((res.connector_state ?? '') === '' && state !== null) {
+        logger.info('Connector state has been remotely reset');
+        state = null;
+      }
+    } catch (err) {
+      logger.warn('Connector ping failed; will try again at the next interval', { err });
+    }
+  };
+  void ping();
+  const pinger = setInterval(() => void ping(), config.pingIntervalSeconds * 1000);
+
+  const consumer = new ListenConsumer({
+    broker: async () => brokerSettings(registration, config),
+    queue: registration.config.listen,
+    prefetch: deps.prefetch ?? 20,
+    handle: createMessageHandler({ config, client: deps.client, api, logger, now: deps.now }, stats),
+    logger,
+  });
+  await consumer.start();
+
+  return {
+    registration,
+    stats,
+    consumer,
+    async stop() {
+      clearInterval(pinger);
+      await consumer.stop();
+    },
+  };
+}

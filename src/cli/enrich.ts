@@ -1,0 +1,91 @@
+/**
+ * `et-connector enrich`: one manual enrichment through the real workflow, without OpenCTI.
+ * Runs a worker in this process on a private task queue (so it uses this shell's ET settings),
+ * executes `enrichObservable` on the configured Temporal server, and prints the STIX bundle.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { observableValue } from '../bridge/message';
+import { searchAttributesFor, staticSummary, WORKFLOW_TYPE } from '../bridge/start-enrichment';
+import type { Config } from '../config';
+import { ConfigError } from '../errors';
+import type { Logger } from '../logger';
+import { fileId, observableId } from '../stix/ids';
+import { OBSERVABLE_TYPES, type EnrichmentRequest, type EnrichmentResult, type ObservableType, type StixObject } from '../shared/types';
+import { connectTemporal } from '../temporal/connect';
+import { createEnrichmentWorker } from '../worker';
+
+export interface EnrichCliArgs {
+  type: string;
+  value: string;
+}
+
+/** Exit codes: 0 completed or no data, 3 partial (some ET calls failed), 1 failed, 2 bad input. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, partial: 3 } as const;
+
+/** A STIX entity for a value given on the command line, with the id OpenCTI would give it. */
+export function entityFor(type: ObservableType, value: string): StixObject {
+  if (type === 'StixFile') {
+    const hashes = { MD5: value.toLowerCase() };
+    return { id: fileId(hashes), type: 'file', spec_version: '2.1', hashes };
+  }
+  const stixType = type === 'IPv4-Addr' ? 'ipv4-addr' : 'domain-name';
+  return { id: observableId(stixType, value), type: stixType, spec_version: '2.1', value };
+}
+
+export function buildCliRequest(args: EnrichCliArgs): EnrichmentRequest {
+  const type = OBSERVABLE_TYPES.find((t) => t.toLowerCase() === args.type.toLowerCase());
+  if (!type) throw new ConfigError([`--type: must be one of ${OBSERVABLE_TYPES.join(', ')}`]);
+  const entity = entityFor(type, args.value.trim());
+  const value = observableValue(type, entity);
+  if ('error' in value) throw new ConfigError([`--value: ${value.error}`]);
+  return {
+    trigger: 'cli',
+    workId: null,
+    entityId: entity.id,
+    entityType: type,
+    value: value.value,
+    stixEntity: entity,
+    applicantId: null,
+    draftId: null,
+    playbook: null,
+    receivedAt: new Date().toISOString(),
+  };
+}
+
+export async function runEnrich(config: Config, args: EnrichCliArgs, logger: Logger, print: (text: string) => void): Promise<number> {
+  if (!config.etApiKey) throw new ConfigError(['PROOFPOINT_ET_API_KEY: required (your ET Intelligence API key)']);
+  const request = buildCliRequest(args);
+  const temporal = await connectTemporal(config, logger);
+  const taskQueue = `et-connector-cli-${randomUUID()}`;
+  const native = await NativeConnection.connect({ address: temporal.address });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: config.temporalNamespace });
+  const { worker, close } = await createEnrichmentWorker({ config, connection: native, taskQueue, withOpenCti: false, shutdownGraceTime: '1s' });
+  const workflowId = `enrich/cli/${request.entityType}/${request.value}/${randomUUID()}`;
+  try {
+    const result = await worker.runUntil(
+      client.workflow.execute(WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue,
+        args: [request],
+        typedSearchAttributes: searchAttributesFor(request),
+        staticSummary: staticSummary(request),
+      }) as Promise<EnrichmentResult>,
+    );
+    const bundle = result.bundle ?? { type: 'bundle', id: `bundle--${randomUUID()}`, spec_version: '2.1', objects: [] };
+    print(JSON.stringify(bundle, null, 2));
+    logger.info('Enrichment finished', { workflowId, outcome: result.outcome, message: result.message });
+    return result.outcome === 'partial' ? EXIT.partial : EXIT.ok;
+  } catch (err) {
+    const message = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : (err as Error).message;
+    logger.error('Enrichment failed', { workflowId, reason: message });
+    return EXIT.failed;
+  } finally {
+    await close();
+    await connection.close();
+    await native.close();
+    await temporal.stop();
+  }
+}

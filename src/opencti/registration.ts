@@ -1,0 +1,51 @@
+/**
+ * Connector registration (protocol §1.2–1.3): the input we send and the broker settings we derive
+ * from the answer, with pycti's `MQ_*` overrides (the platform often returns a docker-internal host).
+ */
+import type { Config } from '../config';
+import type { BrokerConnection, OpenCtiApi, RegisterConnectorInput, Registration } from './api';
+
+export function registerInput(config: Config): RegisterConnectorInput {
+  return {
+    id: config.connectorId,
+    name: config.connectorName,
+    type: 'INTERNAL_ENRICHMENT',
+    scope: config.connectorScope,
+    auto: config.connectorAuto,
+    auto_update: false,
+    enrichment_resolution: 'none',
+    only_contextual: false,
+    playbook_compatible: true,
+    listen_callback_uri: null,
+  };
+}
+
+/** Broker settings after the operator's MQ_* overrides. */
+export function brokerSettings(registration: Registration, config: Config): BrokerConnection {
+  const c = registration.config.connection;
+  return {
+    host: config.mqHost ?? c.host,
+    port: config.mqPort ?? c.port,
+    vhost: config.mqVhost ?? c.vhost,
+    use_ssl: config.mqUseSsl ?? c.use_ssl,
+    user: config.mqUser ?? c.user,
+    pass: config.mqPass ?? c.pass,
+  };
+}
+
+/** amqplib connection options (an object rather than a URL, so the password never sits in a string we might log). */
+export function amqpConnectOptions(b: BrokerConnection) {
+  return {
+    protocol: b.use_ssl ? 'amqps' : 'amqp',
+    hostname: b.host,
+    port: b.port,
+    username: b.user,
+    password: b.pass,
+    vhost: b.vhost,
+    heartbeat: 10,
+  };
+}
+
+export async function register(api: OpenCtiApi, config: Config): Promise<Registration> {
+  return api.registerConnector(registerInput(config));
+}

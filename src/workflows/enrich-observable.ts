@@ -1,0 +1,165 @@
+/**
+ * `enrichObservable`: one OpenCTI enrichment request, end to end.
+ *
+ * Report the work received → query ET (one activity per endpoint, in parallel) → assemble the STIX
+ * bundle → deliver it (push queue, playbook answer, or the CLI's result) → close the work truthfully.
+ * Deterministic: no I/O here, only activities.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  TimeoutFailure,
+  upsertSearchAttributes,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { ErrorType } from '../errors';
+import { EtOutcome } from '../shared/search-attributes';
+import {
+  CALLS_BY_TYPE,
+  type EnrichmentRequest,
+  type EnrichmentResult,
+  type EtCall,
+  type EtFindings,
+  type FailedCall,
+  type Outcome,
+  type StixBundle,
+} from '../shared/types';
+import { describeAdded, describeFailures, describeFindings } from './summary';
+
+/**
+ * ET calls: a request timeout (PROOFPOINT_ET_REQUEST_TIMEOUT, default 20 s) below startToClose, and
+ * bounded retries with backoff for 408/429/5xx/network errors (a 429's Retry-After overrides the
+ * backoff through `nextRetryDelay`). A refused key or a malformed answer never gets better: not retried.
+ */
+const etActivity: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: [ErrorType.EtAuth, ErrorType.EtInvalidResponse],
+  },
+};
+
+/** Pure computation; a retry only helps against a worker crash. */
+const stixActivity: ActivityOptions = { startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } };
+
+/**
+ * OpenCTI calls and the push: the platform or the broker may be restarting, so retry for several
+ * minutes before giving up. The push heartbeats its progress so a retry resumes instead of re-sending.
+ */
+const openctiActivity: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+};
+
+const et = proxyActivities<Activities>(etActivity);
+const stix = proxyActivities<Activities>(stixActivity);
+const opencti = proxyActivities<Activities>(openctiActivity);
+
+const CALL_ACTIVITY: Record<EtCall, (value: string) => Promise<unknown>> = {
+  reputation: (v) => et.getReputation.executeWithOptions({ ...etActivity, summary: `ET reputation of ${v}` }, [v]),
+  relatedDomains: (v) => et.getRelatedDomains.executeWithOptions({ ...etActivity, summary: `ET domains seen on ${v}` }, [v]),
+  relatedIps: (v) => et.getRelatedIps.executeWithOptions({ ...etActivity, summary: `ET IPs of ${v}` }, [v]),
+  relatedSamples: (v) => et.getRelatedSamples.executeWithOptions({ ...etActivity, summary: `ET samples talking to ${v}` }, [v]),
+  geolocation: (v) => et.getGeolocation.executeWithOptions({ ...etActivity, summary: `ET geolocation of ${v}` }, [v]),
+  asn: (v) => et.getAsn.executeWithOptions({ ...etActivity, summary: `ET ASN of ${v}` }, [v]),
+  sampleDetails: (v) => et.getSampleDetails.executeWithOptions({ ...etActivity, summary: `ET sample ${v}` }, [v]),
+};
+
+/** Turns an activity failure into what the work message says. */
+function describeError(err: unknown): { errorType: string; message: string } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return { errorType: cause.type ?? 'Error', message: cause.message };
+  if (cause instanceof TimeoutFailure) return { errorType: 'Timeout', message: `no answer in time (${cause.timeoutType})` };
+  if (cause instanceof Error) return { errorType: cause.name, message: cause.message };
+  return { errorType: 'Error', message: String(cause) };
+}
+
+function isNothing(findings: EtFindings): boolean {
+  return Object.values(findings).every((v) => v === null || v === undefined || (typeof v === 'object' && 'items' in v && v.items.length === 0));
+}
+
+export async function enrichObservable(request: EnrichmentRequest): Promise<EnrichmentResult> {
+  const subject = `${request.entityType} ${request.value}`;
+  const draftId = request.draftId;
+
+  if (request.workId) {
+    setCurrentDetails(`Reporting the work received for ${subject}`);
+    await opencti.reportWorkReceived(request.workId, `Enriching ${subject} with ProofPoint ET Intelligence`, draftId);
+  }
+
+  // 1. ET, all calls of this type in parallel; a failed call costs only its own data.
+  const calls = CALLS_BY_TYPE[request.entityType];
+  setCurrentDetails(`Querying ET Intelligence for ${subject}: ${calls.join(', ')}`);
+  const settled = await Promise.allSettled(calls.map((call) => CALL_ACTIVITY[call](request.value)));
+  const findings: EtFindings = {};
+  const failedCalls: FailedCall[] = [];
+  settled.forEach((res, i) => {
+    const call = calls[i]!;
+    if (res.status === 'fulfilled') (findings as Record<string, unknown>)[call] = res.value;
+    else failedCalls.push({ call, ...describeError(res.reason) });
+  });
+  const allFailed = failedCalls.length === calls.length;
+
+  // 2. STIX.
+  let bundle: StixBundle | null = null;
+  let added: Record<string, number> = {};
+  if (!allFailed) {
+    setCurrentDetails(`Assembling the STIX bundle for ${subject}`);
+    ({ bundle, added } = await stix.assembleBundle({ request, findings }));
+  }
+  const foundNothing = !allFailed && isNothing(findings);
+
+  // 3. Outcome and the work message.
+  let outcome: Outcome = allFailed ? 'failed' : failedCalls.length > 0 ? 'partial' : foundNothing ? 'no-data' : 'completed';
+  const found = describeFindings(findings);
+  let message = allFailed
+    ? `ProofPoint ET Intelligence: enrichment of ${subject} failed, every ET call failed: ${describeFailures(failedCalls)}`
+    : `ProofPoint ET Intelligence: ${subject}: ${foundNothing ? 'ET has no data on it' : `added ${describeAdded(added)}`}` +
+      (found.length > 0 ? ` (ET answered: ${found.join('; ')})` : '') +
+      (failedCalls.length > 0 ? `. Partial result: ${describeFailures(failedCalls)}` : '');
+
+  // 4. Deliver.
+  let pushedParts = 0;
+  const objectCount = bundle?.objects.length ?? 0;
+  try {
+    if (request.playbook) {
+      // A playbook step must always get a bundle back, even when we found nothing or failed.
+      setCurrentDetails(`Answering the playbook for ${subject}`);
+      const answer = outcome === 'failed' || !bundle ? request.playbook.bundle : bundle;
+      const { accepted } = await opencti.answerPlaybook(request.playbook, answer, request.receivedAt);
+      if (!accepted) log.warn('The platform did not accept the playbook answer (unknown playbook or step)', { playbookId: request.playbook.playbookId });
+    } else if (request.trigger !== 'cli' && bundle) {
+      setCurrentDetails(`Pushing ${objectCount} objects for ${subject} to OpenCTI`);
+      ({ parts: pushedParts } = await opencti.pushBundle({ bundle, workId: request.workId, applicantId: request.applicantId, draftId }));
+      message += `. Sent ${objectCount} objects in ${pushedParts} parts.`;
+    }
+  } catch (err) {
+    const { errorType, message: why } = describeError(err);
+    outcome = 'failed';
+    message = `ProofPoint ET Intelligence: enrichment of ${subject} found data but could not deliver it to OpenCTI (${errorType}: ${why})`;
+  }
+
+  // 5. Close the work truthfully.
+  if (request.workId) {
+    setCurrentDetails(`Closing the work for ${subject} (${outcome})`);
+    await opencti.reportWorkProcessed(request.workId, message, outcome === 'failed', draftId);
+  }
+  upsertSearchAttributes([{ key: EtOutcome, value: outcome }]);
+  setCurrentDetails(`Done: ${outcome}. ${message}`);
+
+  if (outcome === 'failed') {
+    // Fails the run so it shows as Failed in Temporal Web UI and can be re-run from there.
+    throw ApplicationFailure.nonRetryable(message, 'EnrichmentFailed', { failedCalls });
+  }
+  const result: EnrichmentResult = { outcome, message, failedCalls, objectCount, pushedParts };
+  if (request.trigger === 'cli') result.bundle = bundle ?? undefined;
+  return result;
+}
