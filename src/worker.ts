@@ -2,6 +2,9 @@
  * The Temporal worker: runs `enrichObservable` and its activities. Stateless: run as many as you
  * like on one task queue. Holds the ET key and the OpenCTI token as configuration (never payload).
  */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from './activities';
 import type { Config } from './config';
@@ -10,11 +13,46 @@ import { OpenCtiApi, type Registration } from './opencti/api';
 import { BundlePublisher } from './opencti/push';
 import { brokerSettings, register } from './opencti/registration';
 
+/** The workflows entry, as TypeScript source (tsx, vitest) or compiled JavaScript (lib/). */
+function workflowsPath(): string {
+  const ts = join(__dirname, 'workflows', 'index.ts');
+  return existsSync(ts) ? ts : join(__dirname, 'workflows', 'index.js');
+}
+
+/** What the workflow bundle is built from: workflow code, the pure modules it imports, the SDK version. */
+function workflowSourceHash(): string {
+  const hash = createHash('sha256');
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+  for (const file of [...files(join(__dirname, 'workflows')), ...files(join(__dirname, 'shared')), join(__dirname, 'errors.ts')].sort()) {
+    if (existsSync(file)) hash.update(file.slice(__dirname.length)).update(readFileSync(file));
+  }
+  hash.update(String((require('@temporalio/workflow/package.json') as { version: string }).version));
+  return hash.digest('hex').slice(0, 16);
+}
+
+const BUNDLE_CACHE_DIR = join(__dirname, '..', '.data', 'workflow-bundles');
+
 let bundlePromise: Promise<WorkflowBundle> | null = null;
 
-/** Bundles the workflow code once per process (webpack, about a second) and reuses it for every worker. */
+/**
+ * The workflow code bundle (webpack, several seconds), built once per source version and cached
+ * on disk, so the CLI and restarts start fast. Without a writable cache it is built in memory.
+ */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  bundlePromise ??= bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), logger: quietBundlerLogger });
+  bundlePromise ??= (async () => {
+    const cached = join(BUNDLE_CACHE_DIR, `${workflowSourceHash()}.js`);
+    if (existsSync(cached)) return { code: readFileSync(cached, 'utf8') };
+    const bundle = await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger });
+    try {
+      mkdirSync(BUNDLE_CACHE_DIR, { recursive: true });
+      writeFileSync(`${cached}.tmp-${process.pid}`, bundle.code);
+      renameSync(`${cached}.tmp-${process.pid}`, cached);
+    } catch {
+      // A read-only install: keep the in-memory bundle.
+    }
+    return bundle;
+  })();
   return bundlePromise;
 }
 

@@ -139,9 +139,10 @@ export function decide(body: Buffer, opts: DecideOptions): Decision {
       dataInstanceId: pb.data_instance_id,
       stepId: pb.step_id,
       previousStepId: pb.previous_step_id,
-      bundle: ev.data.bundle as unknown as StixBundle,
+      // The raw object, not zod's output: the platform compares previous_bundle with what it sent.
+      bundle: (top.data.event as { bundle: StixBundle }).bundle,
     };
-    const found = ev.data.bundle.objects.find((o) => o.id === entityId);
+    const found = playbook.bundle.objects.find((o) => o.id === entityId);
     if (!found) return invalid(`the playbook bundle does not contain the entity ${entityId}`);
     entity = found as StixObject;
   } else {
@@ -157,7 +158,7 @@ export function decide(body: Buffer, opts: DecideOptions): Decision {
     }
     const obj = stixObjectSchema.safeParse(parsed);
     if (!obj.success) return invalid(`event.stix_entity is not a STIX object: ${issuesText(obj.error)}`);
-    entity = obj.data as StixObject;
+    entity = parsed as StixObject;
   }
 
   const refuse = (reason: string): Decision => ({ kind: 'refuse', reason, workId, draftId, playbook, entityId });

@@ -1,0 +1,106 @@
+/**
+ * The main job end to end: the fake platform puts the fixture messages on the real broker, the
+ * bridge starts real workflows on the real Temporal server, the worker calls the fake ET API, and
+ * we assert on what the fake platform received and on the work's final state.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StixObject } from '../../src/shared/types';
+import { assertMatchesExpected } from '../helpers/expected-matcher';
+import { readExpected, readMessage } from '../helpers/fixtures';
+import { startHarness, type Harness } from '../helpers/harness';
+import { validateStixObject } from '../helpers/stix-schema';
+
+interface Expected {
+  expected_requests: string[];
+  inputs: { message: string };
+}
+
+function entityOf(messageName: string): { entityId: string; stixEntity: StixObject } {
+  const msg = JSON.parse(readMessage(messageName).toString('utf8'));
+  return { entityId: msg.event.entity_id, stixEntity: JSON.parse(msg.event.stix_entity) };
+}
+
+describe('enrichment through the real broker and the real Temporal server', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it.each([
+    ['manual-ipv4.json', 'ip-rich.json'],
+    ['auto-domain.json', 'domain-rich.json'],
+    ['manual-file-md5.json', 'file-md5.json'],
+  ])('%s gives the objects of expected/%s and closes the work as processed', async (messageName, expectedName) => {
+    const expected = readExpected<Expected>(expectedName);
+    const before = h.et.requests.length;
+    const { workId } = await h.publishFixture(messageName);
+    const work = await h.waitClosed(workId!);
+
+    expect(work.inError).toBe(false);
+    expect(work.errors).toEqual([]);
+    expect(work.messages.at(-1)?.message).toMatch(/^ProofPoint ET Intelligence: .* added /);
+
+    const received = h.opencti.bundleFor(workId!);
+    assertMatchesExpected(received, expected, entityOf(messageName));
+    for (const obj of received) expect(validateStixObject(obj), `${obj.id} against the OASIS schema`).toEqual([]);
+
+    // Exactly the expected ET requests, each once, nothing else.
+    const requests = h.et.requests.slice(before).map((r) => `${r.method} ${r.target}`);
+    expect(requests.sort()).toEqual([...expected.expected_requests].sort());
+    expect(h.et.unexpected).toEqual([]);
+
+    // The platform saw expectations before parts, and every part was imported.
+    expect(h.opencti.expectationsAddedBeforeParts(workId!)).toBe(true);
+    expect(work.completed_number).toBe(h.opencti.partsFor(workId!).length);
+  });
+
+  it('a playbook request is answered through playbookStepExecution with the enrichment merged in', async () => {
+    const expected = readExpected<Expected>('ip-rich.json');
+    const { body } = await h.publishFixture('playbook-ipv4.json');
+    const msg = JSON.parse(body.toString('utf8'));
+    const execution = await h.opencti.waitFor(() => h.opencti.playbookExecutions.find((e) => e.args.execution_id === msg.internal.playbook.execution_id));
+    expect(execution.result).toBe(true);
+    const bundle = JSON.parse(execution.args.bundle) as { objects: { id: string; type: string }[] };
+    const entity = msg.event.bundle.objects.find((o: { id: string }) => o.id === msg.event.entity_id);
+    assertMatchesExpected(bundle.objects, expected, { entityId: msg.event.entity_id, stixEntity: entity });
+    expect(execution.args.previous_bundle).toBe(JSON.stringify(msg.event.bundle));
+    // No work calls and no push for a playbook step.
+    expect(h.opencti.pushMessages.filter((p) => p.workId === null)).toEqual([]);
+  });
+
+  it('an observable ET knows nothing about closes its work with "no data" and pushes nothing', async () => {
+    const { workId } = await h.publishFixture('manual-ipv4-unknown.json');
+    const work = await h.waitClosed(workId!);
+    expect(work.inError).toBe(false);
+    expect(work.messages.at(-1)?.message).toContain('ET has no data on it');
+    expect(h.opencti.partsFor(workId!)).toEqual([]);
+  });
+
+  it('a refused API key closes the work in error, says what to fix, and is not retried', async () => {
+    const before = h.et.requests.length;
+    const { workId } = await h.publishFixture('manual-ipv4-auth-failed.json');
+    const work = await h.waitClosed(workId!);
+    expect(work.inError).toBe(true);
+    expect(work.errors.at(-1)?.message).toMatch(/every ET call failed.*EtAuthError.*PROOFPOINT_ET_API_KEY/);
+    expect(h.et.requests.length - before).toBe(5); // one request per endpoint, no retry
+    expect(h.opencti.partsFor(workId!)).toEqual([]);
+  });
+
+  it('a TLP:RED entity and an out-of-scope IPv6 are refused without any ET call or workflow', async () => {
+    const before = h.et.requests.length;
+    const red = await h.publishFixture('manual-ipv4-tlp-red.json');
+    const ipv6 = await h.publishFixture('manual-ipv6-out-of-scope.json');
+    const redWork = await h.waitClosed(red.workId!);
+    const ipv6Work = await h.waitClosed(ipv6.workId!);
+    expect(redWork.inError).toBe(true);
+    expect(redWork.errors.at(-1)?.message).toMatch(/TLP:RED.*above.*TLP:AMBER\+STRICT/);
+    expect(ipv6Work.inError).toBe(true);
+    expect(ipv6Work.errors.at(-1)?.message).toMatch(/IPv6-Addr is not in this connector's scope/);
+    expect(h.et.requests.length).toBe(before);
+    expect(await h.workflowsForWork(red.workId!)).toEqual([]);
+    expect(await h.workflowsForWork(ipv6.workId!)).toEqual([]);
+  });
+});
