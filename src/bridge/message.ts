@@ -111,7 +111,9 @@ export function decide(body: Buffer, opts: DecideOptions): Decision {
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch {
-    return { kind: 'invalid', reason: `the message is not JSON (${body.length} bytes)`, workId: null, draftId: null };
+    // A cut-off message still names the work the platform created for it: close that work too.
+    const workId = /"work_id"\s*:\s*"(work_[^"\\]{1,400})"/.exec(body.subarray(0, 4096).toString('utf8'))?.[1] ?? null;
+    return { kind: 'invalid', reason: `the message is not JSON (${body.length} bytes)`, workId, draftId: null };
   }
   const top = z.looseObject({ internal: internalSchema, event: z.looseObject({}) }).safeParse(json);
   if (!top.success) {

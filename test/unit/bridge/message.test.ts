@@ -90,7 +90,7 @@ describe('decide (listen-queue message -> what the bridge does)', () => {
   });
 
   it.each([
-    ['malformed-not-json.txt', /not JSON/, false],
+    ['malformed-not-json.txt', /not JSON/, true],
     ['malformed-missing-entity-id.json', /entity_id/, true],
     ['malformed-stix-entity-unparseable.json', /stix_entity is not valid JSON/, true],
     ['malformed-wrong-types.json', /entity_id/, true],
