@@ -40,6 +40,8 @@ const SOURCES = {
   },
   etMaxRelated: { env: ['PROOFPOINT_ET_MAX_RELATED_PER_KIND'], yaml: ['proofpoint_et', 'max_related_per_kind'] },
   etRequestTimeoutSeconds: { env: ['PROOFPOINT_ET_REQUEST_TIMEOUT'], yaml: ['proofpoint_et', 'request_timeout'] },
+  etMaxRequestsPerSecond: { env: ['PROOFPOINT_ET_MAX_REQUESTS_PER_SECOND'], yaml: ['proofpoint_et', 'max_requests_per_second'] },
+  etMaxRequestsPerMinute: { env: ['PROOFPOINT_ET_MAX_REQUESTS_PER_MINUTE'], yaml: ['proofpoint_et', 'max_requests_per_minute'] },
   temporalAddress: { env: ['TEMPORAL_ADDRESS'], yaml: ['temporal', 'address'] },
   temporalNamespace: { env: ['TEMPORAL_NAMESPACE'], yaml: ['temporal', 'namespace'] },
   temporalTaskQueue: { env: ['TEMPORAL_TASK_QUEUE'], yaml: ['temporal', 'task_queue'] },
@@ -105,6 +107,8 @@ const schema = z.object({
     }),
   etMaxRelated: positiveInt(100_000).default(500),
   etRequestTimeoutSeconds: positiveInt(600).default(20),
+  etMaxRequestsPerSecond: z.coerce.number().positive().max(10_000).optional(),
+  etMaxRequestsPerMinute: z.coerce.number().positive().max(600_000).optional(),
   temporalAddress: optionalString,
   temporalNamespace: z.string().trim().min(1).default('default'),
   temporalTaskQueue: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
@@ -117,7 +121,8 @@ const schema = z.object({
   healthPort: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
-export type Config = Omit<z.output<typeof schema>, 'etMaxTlp'> & { etMaxTlp: TlpLevel };
+type Parsed = z.output<typeof schema>;
+export type Config = Omit<Parsed, 'etMaxTlp' | 'etMaxRequestsPerMinute'> & { etMaxTlp: TlpLevel };
 
 /** What the connector needs to talk to OpenCTI; absent in sandbox-less CLI runs. */
 export interface OpenCtiSettings {
@@ -174,7 +179,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     for (const issue of parsed.error.issues) problems.push(`${nameOf(issue.path[0])}: ${issue.message}`);
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  return parsed.data as Config;
+  const { etMaxRequestsPerMinute, ...rest } = parsed.data;
+  if (rest.etMaxRequestsPerSecond !== undefined && etMaxRequestsPerMinute !== undefined) {
+    throw new ConfigError(['PROOFPOINT_ET_MAX_REQUESTS_PER_SECOND and PROOFPOINT_ET_MAX_REQUESTS_PER_MINUTE: set one budget, not both']);
+  }
+  return { ...rest, etMaxRequestsPerSecond: rest.etMaxRequestsPerSecond ?? (etMaxRequestsPerMinute ? etMaxRequestsPerMinute / 60 : undefined) } as Config;
 }
 
 /** Checks the settings needed to serve an OpenCTI platform (the bridge and the worker). */

@@ -72,14 +72,28 @@ export interface EnrichmentWorkerOptions {
 }
 
 export interface EnrichmentWorker {
-  worker: Worker;
-  /** Closes the HTTP pools and the push connection; call after worker.run() resolves. */
+  /** Runs workflows and the non-ET activities on the task queue. */
+  main: Worker;
+  /** Runs the ET activities on `<task queue>-et`, where the ET request budget is enforced. */
+  et: Worker;
+  /** Runs both until shutdown; resolves when both have drained. */
+  run(): Promise<void>;
+  /** Runs both until `promise` settles, then shuts them down. */
+  runUntil<T>(promise: Promise<T>): Promise<T>;
+  shutdown(): void;
+  /** Closes the HTTP pools and the push connection; call after run() resolves. */
   close(): Promise<void>;
+}
+
+/** The task queue of the ET activities: the workflow derives it the same way (see enrich-observable.ts). */
+export function etTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-et`;
 }
 
 export async function createEnrichmentWorker(opts: EnrichmentWorkerOptions): Promise<EnrichmentWorker> {
   const { config } = opts;
   const now = opts.now ?? (() => new Date());
+  const taskQueue = opts.taskQueue ?? config.temporalTaskQueue;
   const etClient = new EtClient({ baseUrl: config.etBaseUrl, apiKey: config.etApiKey ?? '', timeoutMs: config.etRequestTimeoutSeconds * 1000 });
 
   let publisher: BundlePublisher | null = null;
@@ -102,23 +116,65 @@ export async function createEnrichmentWorker(opts: EnrichmentWorkerOptions): Pro
     opencti = { api, publisher, registration: registered };
   }
 
-  const worker = await Worker.create({
+  const activities = createActivities({
+    et: { client: etClient, now, windowMs: config.etLastSeenWindow.ms, cap: config.etMaxRelated },
+    stix: { authorName: config.connectorName, now },
+    opencti,
+  });
+  const { et: etActivities, other } = splitActivities(activities);
+  const shutdownGraceTime = opts.shutdownGraceTime ?? '30s';
+  const main = await Worker.create({
     connection: opts.connection,
     namespace: config.temporalNamespace,
-    taskQueue: opts.taskQueue ?? config.temporalTaskQueue,
+    taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      et: { client: etClient, now, windowMs: config.etLastSeenWindow.ms, cap: config.etMaxRelated },
-      stix: { authorName: config.connectorName, now },
-      opencti,
-    }),
-    shutdownGraceTime: opts.shutdownGraceTime ?? '30s',
+    activities: other,
+    shutdownGraceTime,
   });
+  const et = await Worker.create({
+    connection: opts.connection,
+    namespace: config.temporalNamespace,
+    taskQueue: etTaskQueue(taskQueue),
+    activities: etActivities,
+    // The ET request budget for the whole deployment: the Temporal server rate-limits dispatch on
+    // this queue, whatever the number of workers polling it. Its token bucket admits a burst of up
+    // to one second's worth on top of the rate, so we ask for half the budget: measured, no
+    // one-second window then exceeds the budget (test/e2e/et-budget.test.ts).
+    maxTaskQueueActivitiesPerSecond: config.etMaxRequestsPerSecond === undefined ? undefined : config.etMaxRequestsPerSecond / 2,
+    shutdownGraceTime,
+  });
+  const shutdown = () => {
+    for (const w of [main, et]) if (w.getState() === 'RUNNING') w.shutdown();
+  };
   return {
-    worker,
+    main,
+    et,
+    run: async () => {
+      await Promise.all([main.run(), et.run()]);
+    },
+    runUntil: async (promise) => {
+      const running = Promise.all([main.run(), et.run()]);
+      try {
+        return await promise;
+      } finally {
+        shutdown();
+        await running;
+      }
+    },
+    shutdown,
     async close() {
       await publisher?.close();
       await etClient.close();
     },
   };
 }
+
+/** ET calls go to the rate-limited queue; everything else stays with the workflows. */
+function splitActivities<A extends Record<string, unknown>>(activities: A) {
+  const et: Record<string, unknown> = {};
+  const other: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(activities)) (ET_ACTIVITY_NAMES.has(name) ? et : other)[name] = fn;
+  return { et, other } as { et: Record<string, (...args: never[]) => unknown>; other: Record<string, (...args: never[]) => unknown> };
+}
+
+const ET_ACTIVITY_NAMES = new Set(['getReputation', 'getRelatedDomains', 'getRelatedIps', 'getRelatedSamples', 'getGeolocation', 'getAsn', 'getSampleDetails']);

@@ -38,7 +38,7 @@ export async function runConnector(config: Config, roles: { worker: boolean; bri
   if (roles.worker) {
     native = await NativeConnection.connect({ address: temporal.address });
     enrichmentWorker = await createEnrichmentWorker({ config, connection: native, withOpenCti: true });
-    done = enrichmentWorker.worker.run();
+    done = enrichmentWorker.run();
     logger.info('Worker running', { taskQueue: config.temporalTaskQueue, namespace: config.temporalNamespace });
   }
   const bridge = roles.bridge
@@ -50,7 +50,7 @@ export async function runConnector(config: Config, roles: { worker: boolean; bri
     stopping ??= (async () => {
       logger.info('Shutting down: draining the bridge, then the worker');
       await bridge?.stop();
-      if (enrichmentWorker && enrichmentWorker.worker.getState() === 'RUNNING') enrichmentWorker.worker.shutdown();
+      enrichmentWorker?.shutdown();
       await done.catch((err) => logger.error('Worker stopped with an error', { err }));
       await enrichmentWorker?.close();
       await native?.close();

@@ -62,7 +62,7 @@ export async function runEnrich(config: Config, args: EnrichCliArgs, logger: Log
   const native = await NativeConnection.connect({ address: temporal.address });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: config.temporalNamespace });
-  const { worker, close } = await createEnrichmentWorker({ config, connection: native, taskQueue, withOpenCti: false, shutdownGraceTime: '1s' });
+  const worker = await createEnrichmentWorker({ config, connection: native, taskQueue, withOpenCti: false, shutdownGraceTime: '1s' });
   const workflowId = `enrich/cli/${request.entityType}/${request.value}/${randomUUID()}`;
   try {
     const result = await worker.runUntil(
@@ -83,7 +83,7 @@ export async function runEnrich(config: Config, args: EnrichCliArgs, logger: Log
     logger.error('Enrichment failed', { workflowId, reason: message });
     return EXIT.failed;
   } finally {
-    await close();
+    await worker.close();
     await connection.close();
     await native.close();
     await temporal.stop();

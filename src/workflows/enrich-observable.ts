@@ -13,6 +13,7 @@ import {
   setCurrentDetails,
   TimeoutFailure,
   upsertSearchAttributes,
+  workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -63,14 +64,20 @@ const et = proxyActivities<Activities>(etActivity);
 const stix = proxyActivities<Activities>(stixActivity);
 const opencti = proxyActivities<Activities>(openctiActivity);
 
+/**
+ * ET activities run on `<task queue>-et`, where the worker sets the deployment-wide ET request
+ * budget (Temporal's task-queue rate limit): over budget, calls wait in the queue; they do not fail.
+ */
+const etOptions = (summary: string): ActivityOptions => ({ ...etActivity, taskQueue: `${workflowInfo().taskQueue}-et`, summary });
+
 const CALL_ACTIVITY: Record<EtCall, (value: string) => Promise<unknown>> = {
-  reputation: (v) => et.getReputation.executeWithOptions({ ...etActivity, summary: `ET reputation of ${v}` }, [v]),
-  relatedDomains: (v) => et.getRelatedDomains.executeWithOptions({ ...etActivity, summary: `ET domains seen on ${v}` }, [v]),
-  relatedIps: (v) => et.getRelatedIps.executeWithOptions({ ...etActivity, summary: `ET IPs of ${v}` }, [v]),
-  relatedSamples: (v) => et.getRelatedSamples.executeWithOptions({ ...etActivity, summary: `ET samples talking to ${v}` }, [v]),
-  geolocation: (v) => et.getGeolocation.executeWithOptions({ ...etActivity, summary: `ET geolocation of ${v}` }, [v]),
-  asn: (v) => et.getAsn.executeWithOptions({ ...etActivity, summary: `ET ASN of ${v}` }, [v]),
-  sampleDetails: (v) => et.getSampleDetails.executeWithOptions({ ...etActivity, summary: `ET sample ${v}` }, [v]),
+  reputation: (v) => et.getReputation.executeWithOptions(etOptions(`ET reputation of ${v}`), [v]),
+  relatedDomains: (v) => et.getRelatedDomains.executeWithOptions(etOptions(`ET domains seen on ${v}`), [v]),
+  relatedIps: (v) => et.getRelatedIps.executeWithOptions(etOptions(`ET IPs of ${v}`), [v]),
+  relatedSamples: (v) => et.getRelatedSamples.executeWithOptions(etOptions(`ET samples talking to ${v}`), [v]),
+  geolocation: (v) => et.getGeolocation.executeWithOptions(etOptions(`ET geolocation of ${v}`), [v]),
+  asn: (v) => et.getAsn.executeWithOptions(etOptions(`ET ASN of ${v}`), [v]),
+  sampleDetails: (v) => et.getSampleDetails.executeWithOptions(etOptions(`ET sample ${v}`), [v]),
 };
 
 /** Turns an activity failure into what the work message says. */

@@ -44,6 +44,8 @@ export interface Harness {
   publishRaw(body: Buffer | string): Promise<void>;
   /** Waits until the work is complete and the connector closed it (toProcessed). */
   waitClosed(workId: string, timeoutMs?: number): Promise<WorkSnapshot>;
+  /** Starts one more worker process-equivalent on the same task queues (for scale-out tests). */
+  addWorker(): Promise<EnrichmentWorker>;
   /** Workflow executions started for a work id, via the OpenCtiWorkId search attribute. */
   workflowsForWork(workId: string): Promise<string[]>;
   stop(): Promise<void>;
@@ -93,7 +95,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     now: () => now,
     shutdownGraceTime: '2s',
   });
-  const running = enrichmentWorker.worker.run();
+  const extra: { worker: EnrichmentWorker; running: Promise<void>; native: NativeConnection }[] = [];
+  const running = enrichmentWorker.run();
   const bridge = await startBridge({ config, api: new OpenCtiApi({ url: opencti.url, token: OPENCTI_TOKEN }), client, logger: logger.child({ component: 'bridge' }) });
 
   return {
@@ -114,6 +117,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     waitClosed(workId, timeoutMs = 60_000) {
       return opencti.waitForWork(workId, (w) => w.status === 'complete' && w.processed_time !== null, timeoutMs);
     },
+    async addWorker() {
+      const native2 = await NativeConnection.connect({ address: temporalAddress });
+      const worker = await createEnrichmentWorker({ config, connection: native2, withOpenCti: true, now: () => now, shutdownGraceTime: '2s' });
+      extra.push({ worker, running: worker.run(), native: native2 });
+      return worker;
+    },
     async workflowsForWork(workId) {
       const ids: string[] = [];
       for await (const wf of client.workflow.list({ query: `OpenCtiWorkId = '${workId}'` })) ids.push(`${wf.workflowId}/${wf.runId}`);
@@ -121,7 +130,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
     async stop() {
       await bridge.stop();
-      enrichmentWorker.worker.shutdown();
+      for (const e of extra) {
+        e.worker.shutdown();
+        await e.running;
+        await e.worker.close();
+        await e.native.close();
+      }
+      enrichmentWorker.shutdown();
       await running;
       await enrichmentWorker.close();
       await native.close();
