@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StixObject } from '../../src/shared/types';
 import { assertMatchesExpected } from '../helpers/expected-matcher';
-import { readExpected, readMessage } from '../helpers/fixtures';
-import { startHarness, type Harness } from '../helpers/harness';
+import { ET_API_KEY, readExpected, readMessage } from '../helpers/fixtures';
+import { OPENCTI_TOKEN, startHarness, type Harness } from '../helpers/harness';
 import { validateStixObject } from '../helpers/stix-schema';
 
 interface Expected {
@@ -103,4 +103,25 @@ describe('enrichment through the real broker and the real Temporal server', () =
     expect(await h.workflowsForWork(red.workId!)).toEqual([]);
     expect(await h.workflowsForWork(ipv6.workId!)).toEqual([]);
   });
+
+  it('never writes the ET key or the OpenCTI token into workflow histories or logs', async () => {
+    let histories = '';
+    let count = 0;
+    for await (const wf of h.client.workflow.list({ query: `TaskQueue = '${h.config.temporalTaskQueue}'` })) {
+      const history = await h.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+      histories += JSON.stringify(history);
+      count += 1;
+    }
+    expect(count).toBeGreaterThanOrEqual(6);
+    // Payloads are base64 in the history: search the decoded text too.
+    const decoded = histories.replace(/"data":"([A-Za-z0-9+/=]+)"/g, (_, b64: string) => Buffer.from(b64, 'base64').toString('utf8'));
+    for (const secret of [ET_API_KEY, OPENCTI_TOKEN]) {
+      expect(decoded).not.toContain(secret);
+      expect(histories).not.toContain(secret);
+      expect(h.logs.join('\n')).not.toContain(secret);
+    }
+    // The check can see payloads at all: the enriched values are there.
+    expect(decoded).toContain('198.51.100.23');
+  });
 });
+
