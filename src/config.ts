@@ -42,6 +42,8 @@ const SOURCES = {
   etRequestTimeoutSeconds: { env: ['PROOFPOINT_ET_REQUEST_TIMEOUT'], yaml: ['proofpoint_et', 'request_timeout'] },
   etMaxRequestsPerSecond: { env: ['PROOFPOINT_ET_MAX_REQUESTS_PER_SECOND'], yaml: ['proofpoint_et', 'max_requests_per_second'] },
   etMaxRequestsPerMinute: { env: ['PROOFPOINT_ET_MAX_REQUESTS_PER_MINUTE'], yaml: ['proofpoint_et', 'max_requests_per_minute'] },
+  autoReuseWindow: { env: ['PROOFPOINT_ET_AUTO_REUSE_WINDOW'], yaml: ['proofpoint_et', 'auto_reuse_window'] },
+  autoEnrichOwnOutput: { env: ['PROOFPOINT_ET_AUTO_ENRICH_OWN_OUTPUT'], yaml: ['proofpoint_et', 'auto_enrich_own_output'] },
   temporalAddress: { env: ['TEMPORAL_ADDRESS'], yaml: ['temporal', 'address'] },
   temporalNamespace: { env: ['TEMPORAL_NAMESPACE'], yaml: ['temporal', 'namespace'] },
   temporalTaskQueue: { env: ['TEMPORAL_TASK_QUEUE'], yaml: ['temporal', 'task_queue'] },
@@ -69,6 +71,19 @@ export function parseIsoDuration(text: string): number | null {
   return ms > 0 ? ms : null;
 }
 
+const isoDuration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const ms = parseIsoDuration(v);
+      if (ms === null) {
+        ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 duration such as P30D, PT24H or P1W' });
+        return z.NEVER;
+      }
+      return { text: v.trim(), ms };
+    });
+
 const schema = z.object({
   openctiUrl: url('OPENCTI_URL').optional(),
   openctiToken: optionalString,
@@ -94,17 +109,9 @@ const schema = z.object({
     .transform((v) => v.trim().toUpperCase())
     .pipe(z.enum(TLP_LEVELS, { message: `must be one of ${TLP_LEVELS.join(', ')}` }))
     .default('TLP:AMBER+STRICT'),
-  etLastSeenWindow: z
-    .string()
-    .default('P30D')
-    .transform((v, ctx) => {
-      const ms = parseIsoDuration(v);
-      if (ms === null) {
-        ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 duration such as P30D, PT24H or P1W' });
-        return z.NEVER;
-      }
-      return { text: v.trim(), ms };
-    }),
+  etLastSeenWindow: isoDuration('P30D'),
+  autoReuseWindow: isoDuration('PT1H'),
+  autoEnrichOwnOutput: bool.default(false),
   etMaxRelated: positiveInt(100_000).default(500),
   etRequestTimeoutSeconds: positiveInt(600).default(20),
   etMaxRequestsPerSecond: z.coerce.number().positive().max(10_000).optional(),

@@ -9,10 +9,12 @@ import type { Logger } from '../logger';
 import type { OpenCtiApi } from '../opencti/api';
 import type { Verdict } from './consumer';
 import { decide } from './message';
+import { identityId } from '../stix/ids';
 import { startEnrichment } from './start-enrichment';
+import { authorOf, autoWorkflowId, findReusableRun } from './storm-guard';
 
 export interface HandlerDeps {
-  config: Pick<Config, 'connectorScope' | 'etMaxTlp' | 'temporalTaskQueue'>;
+  config: Pick<Config, 'connectorScope' | 'etMaxTlp' | 'temporalTaskQueue' | 'autoReuseWindow' | 'autoEnrichOwnOutput' | 'connectorName'>;
   client: Client;
   api: OpenCtiApi;
   logger: Logger;
@@ -22,12 +24,27 @@ export interface HandlerDeps {
 export interface BridgeStats {
   started: number;
   duplicates: number;
+  /** Automatic requests answered by a running or recent run of the same entity. */
+  reused: number;
   refused: number;
   invalid: number;
 }
 
 export function createMessageHandler(deps: HandlerDeps, stats: BridgeStats) {
   const now = deps.now ?? (() => new Date());
+  const ownAuthorId = identityId(deps.config.connectorName, 'organization');
+
+  /** Closes a request's work without a workflow (reuse, own output); OpenCTI unreachable: retry later. */
+  const closeWork = async (workId: string | null, draftId: string | null, reason: string, inError: boolean): Promise<Verdict> => {
+    if (!workId) return 'ack';
+    try {
+      await deps.api.workToProcessed(workId, `ProofPoint ET Intelligence: ${reason}`, inError, draftId);
+      return 'ack';
+    } catch (err) {
+      deps.logger.warn('OpenCTI unreachable while closing a work; the request goes back to the queue', { workId, err });
+      return 'requeue';
+    }
+  };
   return async (body: Buffer, redelivered: boolean): Promise<Verdict> => {
     const decision = decide(body, { scope: deps.config.connectorScope, maxTlp: deps.config.etMaxTlp, now });
     const log = deps.logger;
@@ -71,10 +88,35 @@ export function createMessageHandler(deps: HandlerDeps, stats: BridgeStats) {
       return 'ack';
     }
 
+    const request = decision.request;
+    let workflowId = decision.workflowId;
+    if (request.trigger === 'auto') {
+      // Our own output (related domains, IPs, files) is not auto-enriched again unless asked.
+      if (!deps.config.autoEnrichOwnOutput && authorOf(request.stixEntity) === ownAuthorId) {
+        stats.refused += 1;
+        return closeWork(request.workId, request.draftId, 'not enriched automatically: this entity was created by this connector (set PROOFPOINT_ET_AUTO_ENRICH_OWN_OUTPUT=true to enrich it too)', false);
+      }
+      workflowId = autoWorkflowId(request.entityId);
+      try {
+        const reuse = await findReusableRun(deps.client, request, deps.config.autoReuseWindow.ms, now());
+        if (reuse.reuse) {
+          stats.reused += 1;
+          log.info('Automatic request reuses a recent enrichment', { entityId: request.entityId, workId: request.workId, reason: reuse.reason });
+          return closeWork(request.workId, request.draftId, reuse.reason, false);
+        }
+      } catch (err) {
+        log.warn('Temporal unreachable while checking for a recent enrichment; the request goes back to the queue', { err });
+        return 'requeue';
+      }
+    }
     try {
-      const res = await startEnrichment(deps.client, deps.config.temporalTaskQueue, decision.workflowId, decision.request);
+      const res = await startEnrichment(deps.client, deps.config.temporalTaskQueue, workflowId, request, request.trigger === 'auto' ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE');
       if (res.started) stats.started += 1;
-      else stats.duplicates += 1;
+      else if (request.trigger === 'auto') {
+        // Another bridge started this entity's automatic run a moment ago: reuse it.
+        stats.reused += 1;
+        return closeWork(request.workId, request.draftId, `an enrichment of this entity is already running (workflow ${workflowId}); ET was not called again`, false);
+      } else stats.duplicates += 1;
       log.info(res.started ? 'Started an enrichment workflow' : 'Enrichment already started for this request (redelivery); not starting another', {
         workflowId: res.workflowId,
         entityType: decision.request.entityType,

@@ -46,7 +46,7 @@ async function registerWithRetry(deps: BridgeDeps): Promise<Registration> {
 export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   const { config, api, logger } = deps;
   const registration = await registerWithRetry(deps);
-  const stats: BridgeStats = { started: 0, duplicates: 0, refused: 0, invalid: 0 };
+  const stats: BridgeStats = { started: 0, duplicates: 0, reused: 0, refused: 0, invalid: 0 };
 
   let state: string | null = null;
   const ping = async () => {

@@ -30,16 +30,23 @@ export function searchAttributesFor(request: EnrichmentRequest) {
   return attrs;
 }
 
-export async function startEnrichment(client: Client, taskQueue: string, workflowId: string, request: EnrichmentRequest): Promise<StartResult> {
+export async function startEnrichment(
+  client: Client,
+  taskQueue: string,
+  workflowId: string,
+  request: EnrichmentRequest,
+  reusePolicy: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE' = 'REJECT_DUPLICATE',
+): Promise<StartResult> {
   try {
     await client.workflow.start(WORKFLOW_TYPE, {
       workflowId,
       taskQueue,
       args: [request],
       // A running or closed run with this id means the message was redelivered: Temporal refuses the
-      // start and we report a duplicate. Re-runs are new workflows with their own ids.
+      // start and we report a duplicate. Re-runs are new workflows with their own ids. Automatic
+      // requests share one id per entity and may start again once the reuse window has passed.
       workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdReusePolicy: reusePolicy,
       typedSearchAttributes: searchAttributesFor(request),
       staticSummary: staticSummary(request),
     });
