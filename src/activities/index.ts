@@ -19,7 +19,7 @@ const noOpenCti = () => {
 export function createActivities(deps: ActivityDeps) {
   const opencti = deps.opencti
     ? createOpenCtiActivities(deps.opencti)
-    : { reportWorkReceived: noOpenCti, reportWorkProcessed: noOpenCti, pushBundle: noOpenCti, answerPlaybook: noOpenCti };
+    : { reportWorkReceived: noOpenCti, pingWork: noOpenCti, reportWorkProcessed: noOpenCti, pushBundle: noOpenCti, answerPlaybook: noOpenCti };
   return {
     ...createEtActivities(deps.et),
     ...createStixActivities(deps.stix),

@@ -34,6 +34,11 @@ export function createOpenCtiActivities(deps: OpenCtiActivityDeps) {
       await deps.api.workToReceived(workId, message, draftId);
     },
 
+    /** Keeps a long-running work alive in the platform (pycti pings every ~5 minutes, protocol §3.7). */
+    async pingWork(workId: string): Promise<void> {
+      await deps.api.pingWork(workId);
+    },
+
     async reportWorkProcessed(workId: string, message: string, inError: boolean, draftId: string | null): Promise<void> {
       await deps.api.workToProcessed(workId, message, inError, draftId);
     },

@@ -8,6 +8,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  condition,
   log,
   proxyActivities,
   setCurrentDetails,
@@ -60,6 +61,9 @@ const openctiActivity: ActivityOptions = {
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 };
 
+/** pycti pings a work about every 5 minutes while its handler runs (protocol §3.7). */
+const WORK_PING_INTERVAL = '4 minutes';
+
 const et = proxyActivities<Activities>(etActivity);
 const stix = proxyActivities<Activities>(stixActivity);
 const opencti = proxyActivities<Activities>(openctiActivity);
@@ -93,6 +97,17 @@ function isNothing(findings: EtFindings): boolean {
   return Object.values(findings).every((v) => v === null || v === undefined || (typeof v === 'object' && 'items' in v && v.items.length === 0));
 }
 
+/** Pings the work every WORK_PING_INTERVAL until the run closes it. */
+async function keepWorkAlive(workId: string, done: () => boolean): Promise<void> {
+  while (!(await condition(done, WORK_PING_INTERVAL))) {
+    try {
+      await opencti.pingWork(workId);
+    } catch (err) {
+      log.warn('Could not ping the work; it may be closed by the platform as stale', { workId, error: describeError(err).message });
+    }
+  }
+}
+
 export async function enrichObservable(request: EnrichmentRequest): Promise<EnrichmentResult> {
   const subject = `${request.entityType} ${request.value}`;
   const draftId = request.draftId;
@@ -101,6 +116,10 @@ export async function enrichObservable(request: EnrichmentRequest): Promise<Enri
     setCurrentDetails(`Reporting the work received for ${subject}`);
     await opencti.reportWorkReceived(request.workId, `Enriching ${subject} with ProofPoint ET Intelligence`, draftId);
   }
+
+  // A long run (ET rate-limited, OpenCTI restarting) keeps its work alive, as pycti does.
+  let closing = false;
+  const keepAlive = request.workId ? keepWorkAlive(request.workId, () => closing) : Promise.resolve();
 
   // 1. ET, all calls of this type in parallel; a failed call costs only its own data.
   const calls = CALLS_BY_TYPE[request.entityType];
@@ -155,6 +174,8 @@ export async function enrichObservable(request: EnrichmentRequest): Promise<Enri
   }
 
   // 5. Close the work truthfully.
+  closing = true;
+  await keepAlive;
   if (request.workId) {
     setCurrentDetails(`Closing the work for ${subject} (${outcome})`);
     await opencti.reportWorkProcessed(request.workId, message, outcome === 'failed', draftId);
