@@ -174,13 +174,13 @@ export async function enrichObservable(request: EnrichmentRequest): Promise<Enri
   }
 
   // 5. Close the work truthfully.
+  upsertSearchAttributes([{ key: EtOutcome, value: outcome }]);
   closing = true;
   await keepAlive;
   if (request.workId) {
     setCurrentDetails(`Closing the work for ${subject} (${outcome})`);
     await opencti.reportWorkProcessed(request.workId, message, outcome === 'failed', draftId);
   }
-  upsertSearchAttributes([{ key: EtOutcome, value: outcome }]);
   setCurrentDetails(`Done: ${outcome}. ${message}`);
 
   if (outcome === 'failed') {
