@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StixObject } from '../../src/shared/types';
 import { assertMatchesExpected } from '../helpers/expected-matcher';
 import { ET_API_KEY, readExpected, readMessage } from '../helpers/fixtures';
-import { OPENCTI_TOKEN, startHarness, type Harness } from '../helpers/harness';
+import { freshRequest, OPENCTI_TOKEN, startHarness, type Harness } from '../helpers/harness';
 import { validateStixObject } from '../helpers/stix-schema';
 
 interface Expected {
@@ -102,6 +102,62 @@ describe('enrichment through the real broker and the real Temporal server', () =
     expect(h.et.requests.length).toBe(before);
     expect(await h.workflowsForWork(red.workId!)).toEqual([]);
     expect(await h.workflowsForWork(ipv6.workId!)).toEqual([]);
+  });
+
+  it('enriching the same observable twice produces the same ids', async () => {
+    const first = await h.publishFixture('manual-ipv4.json');
+    await h.waitClosed(first.workId!);
+    const second = await h.publishFixture('manual-ipv4.json');
+    await h.waitClosed(second.workId!);
+    const ids = (workId: string) => h.opencti.bundleFor(workId).map((o) => o.id).sort();
+    expect(ids(second.workId!)).toEqual(ids(first.workId!));
+    expect(ids(first.workId!).length).toBeGreaterThan(10);
+  });
+
+  it.each(['manual-domain-idn-unicode.json', 'manual-domain-idn-punycode.json'])(
+    '%s queries ET with the ASCII (punycode) name only and keeps the entity id',
+    async (messageName) => {
+      const before = h.et.requests.length;
+      const { workId, body } = await h.publishFixture(messageName);
+      const work = await h.waitClosed(workId!);
+      expect(work.inError).toBe(false);
+      const paths = h.et.requests.slice(before).map((r) => r.path).sort();
+      expect(paths).toEqual(['domains/xn--bckerei-mller-bfb28a.example/ips', 'domains/xn--bckerei-mller-bfb28a.example/reputation', 'domains/xn--bckerei-mller-bfb28a.example/samples']);
+      expect(h.et.unexpected).toEqual([]);
+      const entityId = JSON.parse(body.toString('utf8')).event.entity_id;
+      const objects = h.opencti.bundleFor(workId!);
+      expect(objects.filter((o) => o.type === 'domain-name' && o.id === entityId)).toHaveLength(objects.some((o) => o.id === entityId) ? 1 : 0);
+      for (const o of objects.filter((x) => x.type === 'relationship')) expect([o.source_ref, o.target_ref]).toContain(entityId);
+    },
+  );
+
+  it.each([
+    ['an IPv4-Addr holding a CIDR range', (e: Record<string, unknown>) => (e.value = '198.51.100.0/24'), /not a single IPv4 address/],
+    ['a Url', (e: Record<string, unknown>, m: Record<string, any>) => ((m.event.entity_type = 'Url'), (e.type = 'url'), (e.value = 'http://payload-cdn.example.net/a')), /Url is not in this connector's scope/],
+    ['a StixFile without MD5', (e: Record<string, unknown>, m: Record<string, any>) => ((m.event.entity_type = 'StixFile'), (e.type = 'file'), delete e.value, (e.hashes = { 'SHA-256': 'a'.repeat(64) })), /knows samples by MD5 only/],
+  ])('%s is refused with a clear work message and no ET call', async (_what, edit, reason) => {
+    const msg = JSON.parse(readMessage('manual-ipv4.json').toString('utf8'));
+    const entity = JSON.parse(msg.event.stix_entity);
+    edit(entity, msg);
+    msg.event.stix_entity = JSON.stringify(entity);
+    const { workId, body } = freshRequest(Buffer.from(JSON.stringify(msg)), h.config.connectorId);
+    const before = h.et.requests.length;
+    await h.publishRaw(body);
+    const work = await h.waitClosed(workId!);
+    expect(work.inError).toBe(true);
+    expect(work.errors.at(-1)?.message).toMatch(reason);
+    expect(h.et.requests.length).toBe(before);
+  });
+
+  it('leaves every request of this suite with exactly one work, closed, with a message a person can act on', () => {
+    const works = [...h.opencti.works.values()].map((w) => h.opencti.work(w.document.id)!);
+    expect(works.length).toBe(14); // every request above but the playbook one, which has no work
+    for (const w of works) {
+      expect(w.status, w.id).toBe('complete');
+      expect(w.processed_time, w.id).not.toBeNull();
+      const last = (w.inError ? w.errors : w.messages).at(-1)?.message ?? '';
+      expect(last, w.id).toMatch(/^ProofPoint ET Intelligence/);
+    }
   });
 
   it('never writes the ET key or the OpenCTI token into workflow histories or logs', async () => {
