@@ -44,6 +44,12 @@ const SOURCES = {
   etMaxRequestsPerMinute: { env: ['PROOFPOINT_ET_MAX_REQUESTS_PER_MINUTE'], yaml: ['proofpoint_et', 'max_requests_per_minute'] },
   autoReuseWindow: { env: ['PROOFPOINT_ET_AUTO_REUSE_WINDOW'], yaml: ['proofpoint_et', 'auto_reuse_window'] },
   autoEnrichOwnOutput: { env: ['PROOFPOINT_ET_AUTO_ENRICH_OWN_OUTPUT'], yaml: ['proofpoint_et', 'auto_enrich_own_output'] },
+  listenProtocol: { env: ['CONNECTOR_LISTEN_PROTOCOL'], yaml: ['connector', 'listen_protocol'] },
+  listenApiUri: { env: ['CONNECTOR_LISTEN_PROTOCOL_API_URI'], yaml: ['connector', 'listen_protocol_api_uri'] },
+  listenApiPath: { env: ['CONNECTOR_LISTEN_PROTOCOL_API_PATH'], yaml: ['connector', 'listen_protocol_api_path'] },
+  listenApiPort: { env: ['CONNECTOR_LISTEN_PROTOCOL_API_PORT'], yaml: ['connector', 'listen_protocol_api_port'] },
+  listenApiHost: { env: ['CONNECTOR_LISTEN_PROTOCOL_API_HOST'], yaml: ['connector', 'listen_protocol_api_host'] },
+  queueProtocol: { env: ['CONNECTOR_QUEUE_PROTOCOL'], yaml: ['connector', 'queue_protocol'] },
   temporalAddress: { env: ['TEMPORAL_ADDRESS'], yaml: ['temporal', 'address'] },
   temporalNamespace: { env: ['TEMPORAL_NAMESPACE'], yaml: ['temporal', 'namespace'] },
   temporalTaskQueue: { env: ['TEMPORAL_TASK_QUEUE'], yaml: ['temporal', 'task_queue'] },
@@ -116,6 +122,20 @@ const schema = z.object({
   etRequestTimeoutSeconds: positiveInt(600).default(20),
   etMaxRequestsPerSecond: z.coerce.number().positive().max(10_000).optional(),
   etMaxRequestsPerMinute: z.coerce.number().positive().max(600_000).optional(),
+  listenProtocol: z
+    .string()
+    .transform((v) => v.trim().toUpperCase())
+    .pipe(z.enum(['AMQP', 'API'], { message: 'must be AMQP or API' }))
+    .default('AMQP'),
+  listenApiUri: url('CONNECTOR_LISTEN_PROTOCOL_API_URI').default('http://127.0.0.1:7070'),
+  listenApiPath: z.string().trim().startsWith('/', 'must start with /').default('/api/callback'),
+  listenApiPort: positiveInt(65535).default(7070),
+  listenApiHost: z.string().trim().min(1).default('127.0.0.1'),
+  queueProtocol: z
+    .string()
+    .transform((v) => v.trim().toLowerCase())
+    .pipe(z.enum(['amqp', 'api'], { message: 'must be amqp or api' }))
+    .default('amqp'),
   temporalAddress: optionalString,
   temporalNamespace: z.string().trim().min(1).default('default'),
   temporalTaskQueue: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),

@@ -113,7 +113,7 @@ export async function createEnrichmentWorker(opts: EnrichmentWorkerOptions): Pro
       const reg = await registered();
       return { exchange: reg.config.push_exchange, routingKey: reg.config.push_routing, broker: brokerSettings(reg, config) };
     });
-    opencti = { api, publisher, registration: registered };
+    opencti = { api, publisher, registration: registered, connectorId: config.connectorId, queueProtocol: config.queueProtocol };
   }
 
   const activities = createActivities({

@@ -13,6 +13,9 @@ export interface OpenCtiActivityDeps {
   publisher: BundlePublisher;
   /** The connector's registration (cached by the worker): gives the default applicant. */
   registration: () => Promise<Registration>;
+  connectorId: string;
+  /** `api`: push through the stixBundlePush mutation instead of RabbitMQ (CONNECTOR_QUEUE_PROTOCOL). */
+  queueProtocol: 'amqp' | 'api';
 }
 
 export interface PushInput {
@@ -45,6 +48,11 @@ export function createOpenCtiActivities(deps: OpenCtiActivityDeps) {
 
     /** Splits the bundle as pycti does, announces the parts as expectations, then publishes them. */
     async pushBundle(input: PushInput): Promise<{ parts: number }> {
+      if (deps.queueProtocol === 'api') {
+        // The platform queues the unsplit bundle and its worker splits it and counts expectations.
+        await deps.api.stixBundlePush(deps.connectorId, JSON.stringify(input.bundle), input.workId);
+        return { parts: 1 };
+      }
       const { parts } = splitBundle(input.bundle);
       const previous = (activityInfo().heartbeatDetails as PushProgress | undefined) ?? { expectationsAdded: false, published: 0 };
       const progress: PushProgress = { ...previous };

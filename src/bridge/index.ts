@@ -8,6 +8,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { OpenCtiApi, Registration } from '../opencti/api';
 import { brokerSettings, register } from '../opencti/registration';
+import { CallbackListener } from './callback-listener';
 import { ListenConsumer } from './consumer';
 import { createMessageHandler, type BridgeStats } from './handle-message';
 
@@ -23,7 +24,8 @@ export interface BridgeDeps {
 export interface Bridge {
   registration: Registration;
   stats: BridgeStats;
-  consumer: ListenConsumer;
+  /** Where requests come from: the RabbitMQ listen queue, or the HTTP callback in API listen mode. */
+  consumer: ListenConsumer | CallbackListener;
   stop(): Promise<void>;
 }
 
@@ -45,8 +47,15 @@ async function registerWithRetry(deps: BridgeDeps): Promise<Registration> {
 
 export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   const { config, api, logger } = deps;
-  const registration = await registerWithRetry(deps);
   const stats: BridgeStats = { started: 0, duplicates: 0, reused: 0, refused: 0, invalid: 0 };
+  const handle = createMessageHandler({ config, client: deps.client, api, logger, now: deps.now }, stats);
+  // API listen mode: listen before registering, since the platform may POST as soon as it knows the URI.
+  const callback =
+    config.listenProtocol === 'API'
+      ? new CallbackListener({ host: config.listenApiHost, port: config.listenApiPort, path: config.listenApiPath, token: config.openctiToken ?? '', handle, logger })
+      : null;
+  await callback?.start();
+  const registration = await registerWithRetry(deps);
 
   let state: string | null = null;
   const ping = async () => {
@@ -63,14 +72,16 @@ export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   void ping();
   const pinger = setInterval(() => void ping(), config.pingIntervalSeconds * 1000);
 
-  const consumer = new ListenConsumer({
-    broker: async () => brokerSettings(registration, config),
-    queue: registration.config.listen,
-    prefetch: deps.prefetch ?? 20,
-    handle: createMessageHandler({ config, client: deps.client, api, logger, now: deps.now }, stats),
-    logger,
-  });
-  await consumer.start();
+  const consumer =
+    callback ??
+    new ListenConsumer({
+      broker: async () => brokerSettings(registration, config),
+      queue: registration.config.listen,
+      prefetch: deps.prefetch ?? 20,
+      handle,
+      logger,
+    });
+  if (!callback) await consumer.start();
 
   return {
     registration,

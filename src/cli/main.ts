@@ -55,15 +55,39 @@ async function main(argv: string[]): Promise<number> {
       const roles = { worker: command !== 'bridge', bridge: command !== 'worker' };
       const running = await runConnector(sandbox?.config ?? config, roles, logger);
       if (running.temporal.uiUrl) logger.info('Temporal Web UI', { url: running.temporal.uiUrl });
-      const stop = async (signal: string) => {
-        logger.info('Signal received; stopping', { signal });
-        await running.stop();
-        await sandbox?.stop();
-        process.exit(EXIT.ok);
+      // One drain, whoever asks first (a signal, or the worker stopping on its own). The process
+      // exits only once it is over: exiting as soon as the worker resolved used to cut the drain
+      // short (push connection, embedded Temporal server and sandbox fakes left unclosed).
+      let stopping: Promise<void> | null = null;
+      const stop = (reason: string) => {
+        stopping ??= (async () => {
+          logger.info('Stopping', { reason });
+          await running.stop();
+          await sandbox?.stop();
+        })();
+        return stopping;
       };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
-      await (roles.worker ? running.done : new Promise(() => undefined));
+      const onSignal = (signal: NodeJS.Signals) => {
+        stop(signal).then(
+          () => process.exit(EXIT.ok),
+          (err) => {
+            logger.error('Shutdown failed', { err });
+            process.exit(EXIT.failed);
+          },
+        );
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        await (roles.worker ? running.done : new Promise(() => undefined));
+      } catch (err) {
+        // The worker failed (e.g. lost its Temporal namespace): stop the rest and exit non-zero, so a
+        // supervisor restarts the process instead of leaving a bridge feeding a queue nobody polls.
+        logger.error('The worker stopped with an error; shutting down', { err });
+        await stop('worker failed').catch(() => undefined);
+        return EXIT.failed;
+      }
+      await stop('worker stopped');
       return EXIT.ok;
     }
     default:

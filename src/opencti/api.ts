@@ -104,6 +104,10 @@ const PLAYBOOK_STEP = `mutation playbookStepExecution($execution_id: ID!, $event
   playbookStepExecution(execution_id: $execution_id, event_id: $event_id, execution_start: $execution_start, data_instance_id: $data_instance_id, playbook_id: $playbook_id, previous_step_id: $previous_step_id, step_id: $step_id, previous_bundle: $previous_bundle, bundle: $bundle)
 }`;
 
+const STIX_BUNDLE_PUSH = `mutation stixBundlePush($connectorId: String!, $bundle: String!, $work_id: String) {
+  stixBundlePush(connectorId: $connectorId, bundle: $bundle, work_id: $work_id)
+}`;
+
 export interface PlaybookStepArgs {
   execution_id: string;
   event_id: string;
@@ -210,6 +214,12 @@ export class OpenCtiApi {
 
   async pingWork(workId: string): Promise<void> {
     await this.call('workEdit.ping', WORK_PING, { id: workId });
+  }
+
+  /** API push mode (protocol §4.6): the platform queues the whole bundle for its workers. */
+  async stixBundlePush(connectorId: string, bundle: string, workId: string | null): Promise<boolean> {
+    const data = await this.call<{ stixBundlePush: boolean | null }>('stixBundlePush', STIX_BUNDLE_PUSH, { connectorId, bundle, work_id: workId });
+    return data.stixBundlePush === true;
   }
 
   async playbookStepExecution(args: PlaybookStepArgs): Promise<boolean> {

@@ -16,7 +16,8 @@ export function registerInput(config: Config): RegisterConnectorInput {
     enrichment_resolution: 'none',
     only_contextual: false,
     playbook_compatible: true,
-    listen_callback_uri: null,
+    // API listen mode: the platform's worker POSTs requests here (OpenCTI >= 6.5.7).
+    listen_callback_uri: config.listenProtocol === 'API' ? `${config.listenApiUri.replace(/\/+$/, '')}${config.listenApiPath}` : null,
   };
 }
 

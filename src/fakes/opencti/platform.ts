@@ -19,6 +19,7 @@ import {
 } from './messages';
 import { PlaybookStore } from './playbooks';
 import { type ConnectorQueueNames, connectorQueueNames, declareConnectorTopology, purgeConnectorQueues } from './topology';
+import { ListenForwarder } from './listen-forwarder';
 import { WorkerSim } from './worker-sim';
 import { type WorkRecord, WorkStore } from './works';
 
@@ -60,6 +61,8 @@ export interface PlatformSettings {
   connectorUser: FakeUser;
   /** The user who "clicks" in the fake's own triggers (`askEnrichment`, `createWork`). */
   adminUser: FakeUser;
+  /** The connector user's token: what the worker sends to a `listen_callback_uri` (API listen mode). */
+  connectorToken: string;
 }
 
 /** Options of {@link FakePlatform.askEnrichment}. */
@@ -88,6 +91,8 @@ export class FakePlatform {
   readonly works: WorkStore;
   readonly playbooks: PlaybookStore;
   readonly worker: WorkerSim | null;
+  /** API listen mode: forwards listen-queue messages to the connectors' callback URIs. */
+  readonly forwarder: ListenForwarder | null;
   /** Entities `stixCoreObjectEdit(id).askEnrichment` can find, by standard id and internal id. */
   readonly entities = new Map<string, EnrichmentEntity>();
   private readonly users = new Map<string, FakeUser>();
@@ -103,6 +108,7 @@ export class FakePlatform {
     this.works = new WorkStore(now);
     this.playbooks = new PlaybookStore(now);
     this.worker = simulateWorker ? new WorkerSim(broker, this.works, now, logger) : null;
+    this.forwarder = simulateWorker ? new ListenForwarder(broker, settings.connectorToken, now, logger) : null;
     for (const user of [settings.adminUser, settings.connectorUser]) this.users.set(user.id, user);
   }
 
@@ -270,6 +276,7 @@ export class FakePlatform {
 
   /** Stops the worker simulation. */
   async stop(): Promise<void> {
+    await this.forwarder?.stop();
     await this.worker?.stop();
   }
 
@@ -287,6 +294,8 @@ export class FakePlatform {
 
   private async startWorker(connectorId: string): Promise<void> {
     await this.worker?.ensureConsumer(connectorId, this.names(connectorId).push);
+    const callback = this.connectors.get(connectorId)?.listen_callback_uri;
+    if (callback) await this.forwarder?.ensure(connectorId, this.names(connectorId).listen, callback);
   }
 
   private async publishToListen(connectorId: string, body: Buffer): Promise<void> {

@@ -19,6 +19,7 @@ import type { CallHeaders, ConnectorRecord } from './connectors';
 import { expectationsAddedBeforeParts, pollUntil, workSnapshot, type WorkSnapshot } from './inspect';
 import type { EnrichmentEntity, EnrichmentMode, PlaybookBundle, PlaybookStepIds } from './messages';
 import type { PlaybookExecution } from './playbooks';
+import type { CallbackDelivery } from './listen-forwarder';
 import type { StixObject } from '../../shared/types';
 import { type AskEnrichmentOptions, FakePlatform, type PublishedPlaybookRequest } from './platform';
 import type { RequestContext } from './resolvers';
@@ -93,6 +94,8 @@ export interface FakeOpenCti {
   readonly pushMessages: readonly PushMessageRecord[];
   /** Every part the worker simulation imported. */
   readonly parts: readonly ReceivedPart[];
+  /** API listen mode: every POST the fake worker made to a connector's `listen_callback_uri`. */
+  readonly callbackDeliveries: readonly CallbackDelivery[];
 
   /** Snapshot of a work (document, tracking, transitions, calls), undefined if never created. */
   work(id: string): WorkSnapshot | undefined;
@@ -187,6 +190,7 @@ export async function startFakeOpenCti(options: FakeOpenCtiOptions): Promise<Fak
       queueType: opts.queueType,
       connectorUser: { id: opts.connectorUserId, name: opts.connectorUserName },
       adminUser: { id: ADMIN_USER_ID, name: 'admin' },
+      connectorToken: opts.token,
     },
     broker,
     now,
@@ -265,6 +269,7 @@ export async function startFakeOpenCti(options: FakeOpenCtiOptions): Promise<Fak
     playbookExecutions: platform.playbooks.executions,
     pushMessages: platform.worker?.pushMessages ?? [],
     parts: platform.worker?.parts ?? [],
+    callbackDeliveries: platform.forwarder?.deliveries ?? [],
 
     work: (id) => workSnapshot(platform.works, id),
     isWorkAlive: (id) => platform.works.isAlive(id),
