@@ -33,9 +33,8 @@ export interface Bridge {
 async function registerWithRetry(deps: BridgeDeps): Promise<Registration> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const version = await deps.api.about();
       const registration = await register(deps.api, deps.config);
-      deps.logger.info('Connector registered with OpenCTI', { platformVersion: version, connectorId: registration.id, listen: registration.config.listen });
+      deps.logger.info('Connector registered with OpenCTI', { connectorId: registration.id, listen: registration.config.listen });
       return registration;
     } catch (err) {
       const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));

@@ -3,10 +3,11 @@
  * from the answer, with pycti's `MQ_*` overrides (the platform often returns a docker-internal host).
  */
 import type { Config } from '../config';
+import { supportsRegisterField } from './versions';
 import type { BrokerConnection, OpenCtiApi, RegisterConnectorInput, Registration } from './api';
 
-export function registerInput(config: Config): RegisterConnectorInput {
-  return {
+export function registerInput(config: Config, platformVersion?: string): RegisterConnectorInput {
+  const input: RegisterConnectorInput = {
     id: config.connectorId,
     name: config.connectorName,
     type: 'INTERNAL_ENRICHMENT',
@@ -19,6 +20,9 @@ export function registerInput(config: Config): RegisterConnectorInput {
     // API listen mode: the platform's worker POSTs requests here (OpenCTI >= 6.5.7).
     listen_callback_uri: config.listenProtocol === 'API' ? `${config.listenApiUri.replace(/\/+$/, '')}${config.listenApiPath}` : null,
   };
+  if (!platformVersion) return input;
+  // An older platform rejects fields it does not define: leave those out.
+  return Object.fromEntries(Object.entries(input).filter(([field]) => supportsRegisterField(platformVersion, field))) as unknown as RegisterConnectorInput;
 }
 
 /** Broker settings after the operator's MQ_* overrides. */
@@ -47,6 +51,11 @@ export function amqpConnectOptions(b: BrokerConnection) {
   };
 }
 
+/** Registers with the fields the platform's version defines (asked with `about`, as pycti does at start). */
 export async function register(api: OpenCtiApi, config: Config): Promise<Registration> {
-  return api.registerConnector(registerInput(config));
+  const version = await api.about();
+  if (config.listenProtocol === 'API' && !supportsRegisterField(version, 'listen_callback_uri')) {
+    throw new Error(`OpenCTI ${version} has no API listen mode (needs 6.5.7 or later): set CONNECTOR_LISTEN_PROTOCOL=AMQP`);
+  }
+  return api.registerConnector(registerInput(config, version));
 }

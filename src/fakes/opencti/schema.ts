@@ -1,14 +1,15 @@
 /**
- * The GraphQL schema of the fake OpenCTI platform: the subset of the 6.9.17 SDL
- * (`opencti-graphql/config/schema/opencti.graphql`, `modules/playbook/playbook.graphql`) that a
- * connector and a worker touch (protocol §6.1), copied type for type so that graphql-js
- * validates and coerces requests exactly as the real platform does (unknown input fields,
- * bad enum values, missing non-null arguments, wrong scalar types are all rejected).
+ * The GraphQL schema of the fake OpenCTI platform: the operations a connector and a worker touch
+ * (protocol reference §1, §3.10, §4.5, §4.6, §6.1), with the argument and input types the
+ * reference gives for 6.9.17, so that graphql-js validates and coerces requests as the real
+ * platform does (unknown input fields, bad enum values, missing non-null arguments, wrong scalar
+ * types are all rejected). Older versions drop the registration fields they did not define.
  *
  * Differences from the real SDL, all on output types the connector never reads: `Connector`,
  * `Work` and `Creator` carry only the fields the fake can fill; the `@auth` and `@constraint`
  * directives are enforced in code (resolvers.ts, graphql-http.ts) rather than declared.
  */
+import { supportsRegisterField } from '../../opencti/versions';
 import { buildSchema, type GraphQLSchema, isScalarType } from 'graphql';
 import { dateTimeScalarConfig } from './scalars';
 
@@ -227,9 +228,19 @@ type Mutation {
 }
 `;
 
-/** Builds the executable schema (SDL + the platform's DateTime scalar behaviour). */
-export function createFakeOpenCtiSchema(): GraphQLSchema {
-  const schema = buildSchema(FAKE_OPENCTI_SDL);
+/** Builds the executable schema (SDL + the platform's DateTime scalar behaviour) of a platform version. */
+export function createFakeOpenCtiSchema(version = '6.9.17'): GraphQLSchema {
+  // Older platforms do not define the newer registration fields, and so reject them.
+  const sdl = FAKE_OPENCTI_SDL.replace(/input RegisterConnectorInput \{[^}]*\}/, (block) =>
+    block
+      .split('\n')
+      .filter((line) => {
+        const field = /^\s+(\w+):/.exec(line)?.[1];
+        return !field || supportsRegisterField(version, field);
+      })
+      .join('\n'),
+  );
+  const schema = buildSchema(sdl);
   const dateTime = schema.getType('DateTime');
   // buildSchema leaves custom scalars as pass-through; give DateTime the graphql-scalars
   // behaviour the platform uses (RFC 3339 strings only, otherwise a coercion error).

@@ -198,7 +198,7 @@ export async function startFakeOpenCti(options: FakeOpenCtiOptions): Promise<Fak
     opts.simulateWorker,
   );
 
-  const schema = createFakeOpenCtiSchema();
+  const schema = createFakeOpenCtiSchema(opts.version);
   const rootValue = createRootValue(platform);
   const graphqlCalls: GraphqlCall[] = [];
   const expectedAuthorization = `Bearer ${opts.token}`;
