@@ -28,6 +28,7 @@ const SOURCES = {
   connectorAuto: { env: ['CONNECTOR_AUTO'], yaml: ['connector', 'auto'] },
   logLevel: { env: ['CONNECTOR_LOG_LEVEL'], yaml: ['connector', 'log_level'] },
   pingIntervalSeconds: { env: ['CONNECTOR_PING_INTERVAL'], yaml: ['connector', 'ping_interval'] },
+  workPingIntervalSeconds: { env: ['CONNECTOR_WORK_PING_INTERVAL'], yaml: ['connector', 'work_ping_interval'] },
   etBaseUrl: {
     env: ['PROOFPOINT_ET_API_BASE_URL', 'PROOFPOINT_ET_INTELLIGENCE_API_BASE_URL'],
     yaml: ['proofpoint_et', 'api_base_url'],
@@ -106,6 +107,7 @@ const schema = z.object({
     .default('info')
     .transform((v) => (v === 'warning' ? 'warn' : v)),
   pingIntervalSeconds: positiveInt(3600).default(40),
+  workPingIntervalSeconds: positiveInt(3600).default(240),
   etBaseUrl: url('PROOFPOINT_ET_API_BASE_URL')
     .default(DEFAULT_ET_BASE_URL)
     .transform((v) => (v.endsWith('/') ? v : `${v}/`)),

@@ -14,7 +14,7 @@ import { startEnrichment } from './start-enrichment';
 import { authorOf, autoWorkflowId, findReusableRun } from './storm-guard';
 
 export interface HandlerDeps {
-  config: Pick<Config, 'connectorScope' | 'etMaxTlp' | 'temporalTaskQueue' | 'autoReuseWindow' | 'autoEnrichOwnOutput' | 'connectorName'>;
+  config: Pick<Config, 'connectorScope' | 'etMaxTlp' | 'temporalTaskQueue' | 'autoReuseWindow' | 'autoEnrichOwnOutput' | 'connectorName' | 'workPingIntervalSeconds'>;
   client: Client;
   api: OpenCtiApi;
   logger: Logger;
@@ -46,7 +46,7 @@ export function createMessageHandler(deps: HandlerDeps, stats: BridgeStats) {
     }
   };
   return async (body: Buffer, redelivered: boolean): Promise<Verdict> => {
-    const decision = decide(body, { scope: deps.config.connectorScope, maxTlp: deps.config.etMaxTlp, now });
+    const decision = decide(body, { scope: deps.config.connectorScope, maxTlp: deps.config.etMaxTlp, now, workPingIntervalSeconds: deps.config.workPingIntervalSeconds });
     const log = deps.logger;
 
     if (decision.kind === 'invalid') {

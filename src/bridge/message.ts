@@ -61,6 +61,7 @@ export interface DecideOptions {
   scope: readonly string[];
   maxTlp: TlpLevel;
   now: () => Date;
+  workPingIntervalSeconds?: number;
 }
 
 function issuesText(error: z.ZodError): string {
@@ -193,5 +194,6 @@ export function decide(body: Buffer, opts: DecideOptions): Decision {
     playbook,
     receivedAt: opts.now().toISOString(),
   };
+  if (opts.workPingIntervalSeconds !== undefined) request.workPingIntervalSeconds = opts.workPingIntervalSeconds;
   return { kind: 'start', request, workflowId: workflowIdFor(internal, entityId, body) };
 }

@@ -55,6 +55,8 @@ export interface EnrichmentRequest {
   playbook: PlaybookContext | null;
   /** When the bridge received the message (ISO 8601); reported as the playbook execution start. */
   receivedAt: string;
+  /** How often a long run pings its work (CONNECTOR_WORK_PING_INTERVAL, seconds; pycti: ~300). */
+  workPingIntervalSeconds?: number;
 }
 
 /** The ET Intelligence calls, one activity each. */

@@ -61,8 +61,8 @@ const openctiActivity: ActivityOptions = {
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 };
 
-/** pycti pings a work about every 5 minutes while its handler runs (protocol §3.7). */
-const WORK_PING_INTERVAL = '4 minutes';
+/** pycti pings a work about every 5 minutes while its handler runs (protocol §3.7); we ping a bit earlier. */
+const DEFAULT_WORK_PING_SECONDS = 240;
 
 const et = proxyActivities<Activities>(etActivity);
 const stix = proxyActivities<Activities>(stixActivity);
@@ -97,9 +97,9 @@ function isNothing(findings: EtFindings): boolean {
   return Object.values(findings).every((v) => v === null || v === undefined || (typeof v === 'object' && 'items' in v && v.items.length === 0));
 }
 
-/** Pings the work every WORK_PING_INTERVAL until the run closes it. */
-async function keepWorkAlive(workId: string, done: () => boolean): Promise<void> {
-  while (!(await condition(done, WORK_PING_INTERVAL))) {
+/** Pings the work every `intervalSeconds` until the run closes it. */
+async function keepWorkAlive(workId: string, intervalSeconds: number, done: () => boolean): Promise<void> {
+  while (!(await condition(done, intervalSeconds * 1000))) {
     try {
       await opencti.pingWork(workId);
     } catch (err) {
@@ -119,7 +119,7 @@ export async function enrichObservable(request: EnrichmentRequest): Promise<Enri
 
   // A long run (ET rate-limited, OpenCTI restarting) keeps its work alive, as pycti does.
   let closing = false;
-  const keepAlive = request.workId ? keepWorkAlive(request.workId, () => closing) : Promise.resolve();
+  const keepAlive = request.workId ? keepWorkAlive(request.workId, request.workPingIntervalSeconds ?? DEFAULT_WORK_PING_SECONDS, () => closing) : Promise.resolve();
 
   // 1. ET, all calls of this type in parallel; a failed call costs only its own data.
   const calls = CALLS_BY_TYPE[request.entityType];

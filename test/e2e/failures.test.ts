@@ -11,7 +11,7 @@ const IP = '198.51.100.23'; // ip-rich, manual-ipv4.json
 describe('ET failures, end to end', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ scenarios: ['ip-rich'] });
+    h = await startHarness({ scenarios: ['ip-rich'], env: { CONNECTOR_WORK_PING_INTERVAL: '1' } });
   });
   afterAll(async () => {
     await h?.stop();
@@ -83,5 +83,14 @@ describe('ET failures, end to end', () => {
     expect(calls).toHaveLength(2);
     expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(5000); // PROOFPOINT_ET_REQUEST_TIMEOUT=5 in the harness
     expect(work.inError).toBe(false);
+  });
+
+  it('a long run keeps its work alive with workEdit ping until it closes it', async () => {
+    h.et.setAnswers(`ips/${IP}/asn`, [{ status: 500, headers: JSON_HEADERS, body: { success: false, message: 'Internal error', response: {} } }, { status: 200, headers: JSON_HEADERS, body: { success: true, response: { asn: 64502, owner: 'X' } } }]);
+    const { workId } = await h.publishFixture('manual-ipv4.json'); // the retry makes the run last about 2 s
+    const work = await h.waitClosed(workId!);
+    const calls = work.calls.map((c) => c.operation);
+    expect(calls.filter((op) => op === 'ping').length).toBeGreaterThanOrEqual(1);
+    expect(calls.lastIndexOf('ping')).toBeLessThan(calls.lastIndexOf('toProcessed'));
   });
 });
