@@ -22,7 +22,9 @@ import type { PlaybookExecution } from './playbooks';
 import type { CallbackDelivery } from './listen-forwarder';
 import type { StixObject } from '../../shared/types';
 import { type AskEnrichmentOptions, FakePlatform, type PublishedPlaybookRequest } from './platform';
-import type { RequestContext } from './resolvers';
+import { createRootValue, type RequestContext } from './resolvers';
+import { runGraphqlRequest } from './graphql-http';
+import { createFakeOpenCtiSchema } from './schema';
 import { type ImportErrorHook, type PushMessageRecord, type ReceivedPart, unionOfParts } from './worker-sim';
 import type { UnknownWorkCall, WorkRecord } from './works';
 
@@ -166,7 +168,6 @@ export async function startFakeOpenCti(options: FakeOpenCtiOptions): Promise<Fak
   registerSecret(opts.token);
   const logger = (givenLogger ?? createLogger()).child({ component: 'fake-opencti' });
   const now = givenNow ?? (() => new Date());
-  const { createFakeOpenCtiSchema, runGraphqlRequest, createRootValue } = await loadGraphqlModules();
   const amqp = new URL(opts.amqpUrl);
   const urlVhost = amqp.pathname.length > 1 ? decodeURIComponent(amqp.pathname.slice(1)) : undefined;
   const vhost = opts.vhost ?? urlVhost ?? '/';
@@ -311,21 +312,6 @@ export async function startFakeOpenCti(options: FakeOpenCtiOptions): Promise<Fak
       logger.info('fake OpenCTI stopped', { url });
     },
   };
-}
-
-/**
- * The GraphQL side is loaded on start only: `graphql` is a dev dependency, and the CLI imports
- * this module for its sandbox mode even in a production install that never starts the fake.
- */
-async function loadGraphqlModules() {
-  try {
-    // Under `module: nodenext` a dynamic import() stays an ESM import, hence the `.js` specifiers
-    // (tsx and vitest map them to the .ts sources; compiled, they are the emitted files).
-    const [schema, http, resolvers] = await Promise.all([import('./schema.js'), import('./graphql-http.js'), import('./resolvers.js')]);
-    return { createFakeOpenCtiSchema: schema.createFakeOpenCtiSchema, runGraphqlRequest: http.runGraphqlRequest, createRootValue: resolvers.createRootValue };
-  } catch (err) {
-    throw new Error('The fake OpenCTI needs the dev dependency "graphql" (run npm install without --omit=dev)', { cause: err });
-  }
 }
 
 function callHeaders(req: IncomingMessage): CallHeaders {
