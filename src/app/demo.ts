@@ -3,6 +3,8 @@
  * IPv4-Addr, an auto Domain-Name and a manual StixFile (MD5) enrichment through the fake platform's
  * RabbitMQ queue, waits for their works to close, prints what each produced, and a final tally.
  */
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { entityFor } from '../cli/enrich';
 import type { Logger } from '../logger';
@@ -13,9 +15,25 @@ import { startSandbox } from './sandbox';
 
 const DEMO_REQUESTS: { type: ObservableType; value: string; mode: 'manual' | 'auto' }[] = [
   { type: 'IPv4-Addr', value: '198.51.100.7', mode: 'manual' },
-  { type: 'Domain-Name', value: 'payload-cdn.example.net', mode: 'auto' },
+  // A fresh name each run: a repeated automatic request would (rightly) reuse the previous run.
+  { type: 'Domain-Name', value: `demo-${randomBytes(3).toString('hex')}.example.net`, mode: 'auto' },
   { type: 'StixFile', value: '8c7dd922ad47494fc02c388e12c00eac', mode: 'manual' },
 ];
+
+/** Waits until the workflow that served a work is closed (found by the OpenCtiWorkId search attribute). */
+async function waitForRun(client: Client, workId: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const notFoundBy = Date.now() + 5000; // a request that needed no run (refused, reused) has none
+  while (Date.now() < deadline) {
+    let found = false;
+    for await (const wf of client.workflow.list({ query: `OpenCtiWorkId = '${workId}'` })) {
+      found = true;
+      if (wf.status.name !== 'RUNNING') return;
+    }
+    if (!found && Date.now() > notFoundBy) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 function countByType(objects: StixObject[]): string {
   const counts = new Map<string, number>();
@@ -50,12 +68,14 @@ export async function runDemo(config: Config, logger: Logger, print: (line: stri
           print(`✓ ${label}: ${countByType(bundle)}`);
           print(`    work message: ${work.messages.at(-1)?.message ?? ''}`);
         }
+        // The work closes just before the workflow does: let the run finish before stopping the worker.
+        await waitForRun(running.client, w.workId, timeoutMs);
       } catch (err) {
         failed += 1;
         print(`✗ ${label}: ${(err as Error).message}`);
       }
     }
-    if (running.temporal.uiUrl) print(`See the runs in Temporal Web UI: ${running.temporal.uiUrl}`);
+    if (running.temporal.uiUrl) print(`These runs are kept in the embedded Temporal server: run \`npm start\` and open ${running.temporal.uiUrl} to browse them.`);
   } finally {
     await running?.stop();
     await sandbox.stop();
