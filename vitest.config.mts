@@ -9,6 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          globalSetup: ['test/helpers/check-fixtures.ts'],
           testTimeout: 30_000,
         },
       },
@@ -16,7 +17,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/helpers/global-setup.ts'],
+          globalSetup: ['test/helpers/check-fixtures.ts', 'test/helpers/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           // One file at a time: the files share one dev server and one broker on a 2-core machine.

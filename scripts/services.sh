@@ -39,7 +39,14 @@ ensure_temporal_cli() {
   log "Temporal CLI ready: $TEMPORAL_BIN"
 }
 
-rabbit_running() { as_root rabbitmqctl -q status >/dev/null 2>&1; }
+# rabbitmqctl can time out on a busy machine: ask a few times before concluding it is down.
+rabbit_running() {
+  for _ in 1 2 3; do
+    as_root rabbitmqctl -q status >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  return 1
+}
 
 ensure_rabbitmq() {
   if ! command -v rabbitmq-server >/dev/null 2>&1 && [ ! -x /usr/sbin/rabbitmq-server ]; then

@@ -64,10 +64,12 @@ const SOURCES = {
 } as const;
 type SourceKey = keyof typeof SOURCES;
 
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
-const url = (what: string) => z.url({ message: `must be an http(s) URL (${what})`, protocol: /^https?$/ });
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])], { message: 'must be true or false' })
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const url = (_what: string) => z.url({ message: 'must be an http(s) URL', protocol: /^https?$/ });
 const optionalString = z.string().trim().min(1).optional();
-const positiveInt = (max: number) => z.coerce.number().int().positive().max(max);
+const positiveInt = (max: number) => z.coerce.number({ message: 'must be a number' }).int('must be a whole number').positive('must be positive').max(max, `must be at most ${max}`);
 
 /** ISO 8601 duration limited to what operators use here: PnW, PnDTnHnMnS. Returns milliseconds. */
 export function parseIsoDuration(text: string): number | null {
@@ -100,7 +102,14 @@ const schema = z.object({
     .union([z.string(), z.array(z.string())])
     .default(OBSERVABLE_TYPES.join(','))
     .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0))
-    .pipe(z.array(z.string()).min(1, 'must list at least one entity type')),
+    .pipe(
+      z
+        .array(z.string())
+        .min(1, 'must list at least one entity type')
+        .refine((types) => types.every((t) => OBSERVABLE_TYPES.some((o) => o.toLowerCase() === t.toLowerCase())), {
+          message: `may only list ${OBSERVABLE_TYPES.join(', ')} (the types ET Intelligence knows)`,
+        }),
+    ),
   connectorAuto: bool.default(true),
   logLevel: z
     .enum(['debug', 'info', 'warn', 'warning', 'error'])
@@ -196,13 +205,43 @@ function nameOf(key: PropertyKey | undefined): string {
 }
 
 /**
- * Reads and validates the configuration. Throws {@link ConfigError} listing every problem at once.
- * Messages never contain the values given, so secrets cannot leak through them.
+ * What the caller needs besides valid values: `connector` (worker, bridge: OpenCTI and ET, unless
+ * none of the three is set, which means sandbox mode), `et` (the CLI's one-off enrichment).
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const yamlPath = env.CONFIG_FILE ?? (existsSync('config.yml') ? 'config.yml' : undefined);
+export type ConfigNeeds = 'none' | 'connector' | 'et';
+
+const PLACEHOLDER = /^changeme$/i;
+
+function requirementProblems(raw: Record<string, unknown>, needs: ConfigNeeds): string[] {
+  const given = (key: string) => typeof raw[key] === 'string' ? (raw[key] as string).trim() !== '' : raw[key] !== undefined && raw[key] !== null;
   const problems: string[] = [];
+  for (const key of ['openctiToken', 'etApiKey', 'connectorId'] as const) {
+    if (typeof raw[key] === 'string' && PLACEHOLDER.test((raw[key] as string).trim())) {
+      problems.push(`${nameOf(key)}: still the sample's placeholder "ChangeMe"; set the real value`);
+    }
+  }
+  if (needs === 'et' && !given('etApiKey')) problems.push('PROOFPOINT_ET_API_KEY: required (your ET Intelligence API key)');
+  if (needs === 'connector') {
+    const sandbox = !given('openctiUrl') && !given('openctiToken') && !given('etApiKey');
+    if (!sandbox) {
+      if (!given('openctiUrl')) problems.push('OPENCTI_URL: required (the URL of your OpenCTI platform)');
+      if (!given('openctiToken')) problems.push("OPENCTI_TOKEN: required (the API token of the connector's OpenCTI user)");
+      if (!given('etApiKey')) problems.push('PROOFPOINT_ET_API_KEY: required (your ET Intelligence API key)');
+    }
+  }
+  return problems;
+}
+
+/**
+ * Reads and validates the configuration. Throws {@link ConfigError} listing every problem at once
+ * (wrong values and missing required ones together). Messages never contain the values given, so
+ * secrets cannot leak through them.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, needs: ConfigNeeds = 'none', extraProblems: readonly string[] = []): Config {
+  const yamlPath = env.CONFIG_FILE ?? (existsSync('config.yml') ? 'config.yml' : undefined);
+  const problems: string[] = [...extraProblems];
   const raw = collect(env, readYaml(yamlPath), problems);
+  problems.push(...requirementProblems(raw, needs));
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${nameOf(issue.path[0])}: ${issue.message}`);

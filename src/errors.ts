@@ -20,9 +20,21 @@ export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 export class ConfigError extends Error {
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
-    super(`Invalid configuration (fix these and start again):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`Cannot start: fix these and try again:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = ErrorType.Config;
     this.problems = problems;
+  }
+}
+
+/** Thrown when the Temporal server does not answer at start-up; names the address to check. */
+export class TemporalUnreachableError extends Error {
+  constructor(address: string, cause: unknown) {
+    super(
+      `Cannot reach the Temporal server at ${address} (${(cause as Error)?.message ?? String(cause)}). ` +
+        'Check TEMPORAL_ADDRESS, or leave it unset to use the embedded dev server.',
+      { cause },
+    );
+    this.name = 'TemporalUnreachableError';
   }
 }
 

@@ -9,6 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { startBridge, type Bridge } from '../bridge';
 import { requireOpenCti, type Config } from '../config';
+import { TemporalUnreachableError } from '../errors';
 import type { Logger } from '../logger';
 import { registerSecret } from '../logger';
 import { OpenCtiApi } from '../opencti/api';
@@ -73,7 +74,10 @@ export async function runConnector(config: Config, roles: { worker: boolean; bri
   let done: Promise<void> = Promise.resolve();
   try {
     temporal = await connectOrStartEmbedded(config, logger);
-    connection = await Connection.connect({ address: temporal.address });
+    const address = temporal.address;
+    connection = await Connection.connect({ address, connectTimeout: '15s' }).catch((err: unknown) => {
+      throw new TemporalUnreachableError(address, err);
+    });
     const client = new Client({ connection, namespace: config.temporalNamespace });
 
     if (roles.worker) {

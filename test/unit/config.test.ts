@@ -79,6 +79,33 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig for the connector (worker, bridge)', () => {
+  it('reports missing and wrong values in the same message', () => {
+    let err: ConfigError | undefined;
+    try {
+      loadConfig({ OPENCTI_URL: 'http://opencti:8080', CONNECTOR_ID: '42', PROOFPOINT_ET_MAX_TLP: 'TLP:PURPLE' }, 'connector');
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    const names = err!.problems.map((p) => p.split(':')[0]);
+    expect(names).toEqual(expect.arrayContaining(['OPENCTI_TOKEN', 'PROOFPOINT_ET_API_KEY', 'CONNECTOR_ID', 'PROOFPOINT_ET_MAX_TLP']));
+  });
+
+  it('runs in sandbox mode (no requirement) when none of OPENCTI_URL, OPENCTI_TOKEN, PROOFPOINT_ET_API_KEY is set', () => {
+    expect(() => loadConfig({}, 'connector')).not.toThrow();
+  });
+
+  it("refuses the sample's ChangeMe placeholders", () => {
+    expect(() => loadConfig({ OPENCTI_URL: 'http://opencti:8080', OPENCTI_TOKEN: 'ChangeMe', PROOFPOINT_ET_API_KEY: 'ChangeMe' }, 'connector')).toThrow(
+      /OPENCTI_TOKEN: still the sample's placeholder[\s\S]*PROOFPOINT_ET_API_KEY: still the sample's placeholder/,
+    );
+  });
+
+  it('refuses a scope listing a type ET Intelligence does not know', () => {
+    expect(() => loadConfig({ CONNECTOR_SCOPE: 'IPv4-Addr,Url' })).toThrow(/CONNECTOR_SCOPE: may only list IPv4-Addr, Domain-Name, StixFile/);
+  });
+});
+
 describe('requireOpenCti', () => {
   it('names every missing setting the bridge and the worker need', () => {
     expect(() => requireOpenCti(loadConfig({}))).toThrow(/OPENCTI_URL[\s\S]*OPENCTI_TOKEN[\s\S]*PROOFPOINT_ET_API_KEY/);

@@ -52,12 +52,16 @@ describe('docker-compose.yml', () => {
     expect(compose.services.temporal?.healthcheck).toBeDefined();
   });
 
-  it("gives the connector an environment our config loader accepts", () => {
-    const env = Object.fromEntries(
+  it('gives the connector an environment our config loader accepts once the ChangeMe values are set', () => {
+    const shipped = Object.fromEntries(
       Object.entries(compose['x-connector-env']).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/, '$1')]),
     );
-    env.CONNECTOR_ID = '6f0a7a6e-4f7c-4b8e-9a51-0e2f4c1d2b3a';
-    const config = loadConfig(env);
+    // As shipped, the placeholders stop start-up with a clear message rather than running half-configured.
+    expect(() => loadConfig(shipped, 'connector')).toThrow(/OPENCTI_TOKEN: still the sample's placeholder/);
+    const config = loadConfig(
+      { ...shipped, CONNECTOR_ID: '6f0a7a6e-4f7c-4b8e-9a51-0e2f4c1d2b3a', OPENCTI_TOKEN: 'a-real-token', PROOFPOINT_ET_API_KEY: 'a-real-key' },
+      'connector',
+    );
     expect(config.temporalAddress).toBe('temporal:7233');
     expect(config.connectorScope).toEqual(['IPv4-Addr', 'Domain-Name', 'StixFile']);
   });
