@@ -64,6 +64,9 @@ const SOURCES = {
 } as const;
 type SourceKey = keyof typeof SOURCES;
 
+/** Every setting's canonical environment variable name (the manifest's config schema lists them). */
+export const CONFIG_ENV_NAMES: readonly string[] = Object.values(SOURCES).map((s) => s.env[0]);
+
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])], { message: 'must be true or false' })
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
