@@ -9,11 +9,12 @@ import { NativeConnection } from '@temporalio/worker';
 import { observableValue } from '../bridge/message';
 import { searchAttributesFor, staticSummary, WORKFLOW_TYPE } from '../bridge/start-enrichment';
 import type { Config } from '../config';
-import { ConfigError } from '../errors';
+import { ConfigError, TemporalUnreachableError } from '../errors';
 import type { Logger } from '../logger';
 import { fileId, observableId } from '../stix/ids';
 import { OBSERVABLE_TYPES, type EnrichmentRequest, type EnrichmentResult, type ObservableType, type StixObject } from '../shared/types';
 import { connectTemporal } from '../temporal/connect';
+import { installRuntime } from '../temporal/runtime';
 import { createEnrichmentWorker } from '../worker';
 
 export interface EnrichCliArgs {
@@ -34,12 +35,21 @@ export function entityFor(type: ObservableType, value: string): StixObject {
   return { id: observableId(stixType, value), type: stixType, spec_version: '2.1', value };
 }
 
-export function buildCliRequest(args: EnrichCliArgs): EnrichmentRequest {
+/** What is wrong with the arguments, if anything (so the CLI can report it with the config problems). */
+export function cliRequestProblems(args: EnrichCliArgs): string[] {
   const type = OBSERVABLE_TYPES.find((t) => t.toLowerCase() === args.type.toLowerCase());
-  if (!type) throw new ConfigError([`--type: must be one of ${OBSERVABLE_TYPES.join(', ')}`]);
+  if (!type) return [`--type: must be one of ${OBSERVABLE_TYPES.join(', ')}`];
+  if (type === 'StixFile' && !/^[a-fA-F0-9]{32}$/.test(args.value.trim())) return ['--value: a StixFile is looked up by its MD5 (32 hexadecimal characters)'];
+  const value = observableValue(type, entityFor(type, args.value.trim()));
+  return 'error' in value ? [`--value: ${value.error}`] : [];
+}
+
+export function buildCliRequest(args: EnrichCliArgs): EnrichmentRequest {
+  const problems = cliRequestProblems(args);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const type = OBSERVABLE_TYPES.find((t) => t.toLowerCase() === args.type.toLowerCase())!;
   const entity = entityFor(type, args.value.trim());
-  const value = observableValue(type, entity);
-  if ('error' in value) throw new ConfigError([`--value: ${value.error}`]);
+  const value = observableValue(type, entity) as { value: string };
   return {
     trigger: 'cli',
     workId: null,
@@ -54,13 +64,26 @@ export function buildCliRequest(args: EnrichCliArgs): EnrichmentRequest {
   };
 }
 
-export async function runEnrich(config: Config, args: EnrichCliArgs, logger: Logger, print: (text: string) => void): Promise<number> {
+/**
+ * Runs the enrichment; prints the bundle (`--print`) or a one-line summary on stdout.
+ * The SDK's own retry warnings are kept off stderr unless CONNECTOR_LOG_LEVEL=debug: the final
+ * reason is logged once.
+ */
+export async function runEnrich(config: Config, args: EnrichCliArgs, logger: Logger, printBundle: boolean, print: (text: string) => void): Promise<number> {
   if (!config.etApiKey) throw new ConfigError(['PROOFPOINT_ET_API_KEY: required (your ET Intelligence API key)']);
   const request = buildCliRequest(args);
+  installRuntime(config.logLevel === 'debug' ? 'debug' : 'error');
   const temporal = await connectTemporal(config, logger);
   const taskQueue = `et-connector-cli-${randomUUID()}`;
-  const native = await NativeConnection.connect({ address: temporal.address });
-  const connection = await Connection.connect({ address: temporal.address });
+  let native: NativeConnection;
+  let connection: Connection;
+  try {
+    native = await NativeConnection.connect({ address: temporal.address });
+    connection = await Connection.connect({ address: temporal.address, connectTimeout: '10s' });
+  } catch (err) {
+    await temporal.stop();
+    throw new TemporalUnreachableError(temporal.address, err);
+  }
   const client = new Client({ connection, namespace: config.temporalNamespace });
   const worker = await createEnrichmentWorker({ config, connection: native, taskQueue, withOpenCti: false, shutdownGraceTime: '1s' });
   const workflowId = `enrich/cli/${request.entityType}/${request.value}/${randomUUID()}`;
@@ -75,7 +98,7 @@ export async function runEnrich(config: Config, args: EnrichCliArgs, logger: Log
       }) as Promise<EnrichmentResult>,
     );
     const bundle = result.bundle ?? { type: 'bundle', id: `bundle--${randomUUID()}`, spec_version: '2.1', objects: [] };
-    print(JSON.stringify(bundle, null, 2));
+    print(printBundle ? JSON.stringify(bundle, null, 2) : `${result.outcome}: ${result.message} (${bundle.objects.length} STIX objects; add --print to see them)`);
     logger.info('Enrichment finished', { workflowId, outcome: result.outcome, message: result.message });
     return result.outcome === 'partial' ? EXIT.partial : EXIT.ok;
   } catch (err) {

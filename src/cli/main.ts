@@ -6,15 +6,20 @@
  *   et-connector bridge           the OpenCTI bridge only
  *   et-connector demo             three enrichments end to end against the fakes
  *   et-connector enrich --type IPv4-Addr --value 198.51.100.7 --print
+ *   et-connector status <workflowId> | status --value V
+ *   et-connector rerun <workflowId> | --entity <id> | --failed --since PT12H | --file <path>
  */
 import { parseArgs } from 'node:util';
 import { runDemo } from '../app/demo';
 import { runConnector } from '../app/run';
 import { startSandbox, wantsSandbox } from '../app/sandbox';
 import { loadConfig } from '../config';
-import { ConfigError } from '../errors';
+import { ConfigError, TemporalUnreachableError } from '../errors';
 import { createLogger, setLogLevel } from '../logger';
-import { EXIT, runEnrich } from './enrich';
+import { OBSERVABLE_TYPES } from '../shared/types';
+import { cliRequestProblems, EXIT, runEnrich } from './enrich';
+import { runRerunCommand } from './rerun';
+import { runStatusCommand } from './status';
 
 const USAGE = `Usage: et-connector <command> [options]
 
@@ -25,6 +30,20 @@ Commands:
   demo                  run three enrichments end to end against the bundled fakes
   enrich --type T --value V [--print]
                         enrich one value now (T: IPv4-Addr, Domain-Name, StixFile with an MD5) and print the STIX bundle
+  status <workflowId> [--run <runId>] [--json]
+                        what became of one enrichment run: status, outcome, trigger, observable, times, work message or failure
+  status --value V [--limit N] [--json]
+                        the enrichment runs of one observable value, newest first
+  rerun <workflowId> [--run <runId>] [--no-wait]
+                        run an enrichment again as a new workflow (trigger rerun, no work; the bundle is pushed to OpenCTI)
+  rerun --entity <OpenCTI entity standard id> [--no-wait]
+                        run the latest enrichment of that entity again
+  rerun --failed --since <time|duration> [--until <time|duration>] [--partial] [--concurrency N] [--dry-run] [--no-wait]
+                        re-run every failed (and with --partial, partial) run started in that range, e.g. --since PT12H
+  rerun --file <path> [--concurrency N] [--dry-run] [--no-wait]
+                        re-run one workflow id, entity id or type:value (IPv4-Addr:198.51.100.7) per line
+                        status and rerun use TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_TASK_QUEUE; re-runs are
+                        executed by the connector's worker on that task queue, which must be running
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -34,23 +53,37 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command ? EXIT.ok : EXIT.usage;
   }
-  const config = loadConfig();
-  setLogLevel(config.logLevel);
-
   switch (command) {
     case 'enrich': {
-      const { values } = parseArgs({ args: rest, options: { type: { type: 'string' }, value: { type: 'string' }, print: { type: 'boolean' } } });
-      if (!values.type || !values.value) throw new ConfigError(['enrich needs --type and --value']);
-      return runEnrich(config, { type: values.type, value: values.value }, logger, (text) => {
-        // The bundle is the command's output; logs stay on stderr.
-        if (values.print !== false) process.stdout.write(`${text}\n`);
-      });
+      const problems: string[] = [];
+      let values: { type?: string; value?: string; print?: boolean; help?: boolean } = {};
+      try {
+        ({ values } = parseArgs({ args: rest, options: { type: { type: 'string' }, value: { type: 'string' }, print: { type: 'boolean' }, help: { type: 'boolean' } } }));
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+      if (values.help) {
+        process.stdout.write(USAGE);
+        return EXIT.ok;
+      }
+      if (!values.type) problems.push(`--type: required (${OBSERVABLE_TYPES.join(', ')})`);
+      if (!values.value) problems.push('--value: required (an IPv4 address, a domain name, or an MD5)');
+      if (values.type && values.value) problems.push(...cliRequestProblems({ type: values.type, value: values.value }));
+      // One message with every problem: the arguments and the configuration together.
+      const config = loadConfig(process.env, 'et', problems);
+      setLogLevel(config.logLevel);
+      return runEnrich(config, { type: values.type!, value: values.value! }, logger, values.print === true, (text) => process.stdout.write(`${text}\n`));
     }
-    case 'demo':
+    case 'demo': {
+      const config = loadConfig();
+      setLogLevel(config.logLevel);
       return runDemo(config, logger, (line) => process.stdout.write(`${line}\n`));
+    }
     case 'start':
     case 'worker':
     case 'bridge': {
+      const config = loadConfig(process.env, 'connector');
+      setLogLevel(config.logLevel);
       const sandbox = wantsSandbox(config) ? await startSandbox(config, logger) : null;
       const roles = { worker: command !== 'bridge', bridge: command !== 'worker' };
       const running = await runConnector(sandbox?.config ?? config, roles, logger);
@@ -90,6 +123,12 @@ async function main(argv: string[]): Promise<number> {
       await stop('worker stopped');
       return EXIT.ok;
     }
+    case 'status':
+    case 'rerun': {
+      const config = loadConfig();
+      setLogLevel(config.logLevel);
+      return command === 'status' ? runStatusCommand(config, rest, logger) : runRerunCommand(config, rest, logger);
+    }
     default:
       process.stderr.write(`Unknown command: ${command}\n\n${USAGE}`);
       return EXIT.usage;
@@ -102,6 +141,10 @@ main(process.argv.slice(2)).then(
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       process.exit(EXIT.usage);
+    }
+    if (err instanceof TemporalUnreachableError) {
+      process.stderr.write(`et-connector: ${err.message}\n`);
+      process.exit(EXIT.failed);
     }
     process.stderr.write(`et-connector: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(EXIT.failed);

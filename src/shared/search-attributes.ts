@@ -11,5 +11,7 @@ export const OpenCtiEntityId = defineSearchAttributeKey('OpenCtiEntityId', Searc
 export const OpenCtiWorkId = defineSearchAttributeKey('OpenCtiWorkId', SearchAttributeType.KEYWORD);
 export const EtTrigger = defineSearchAttributeKey('EtTrigger', SearchAttributeType.KEYWORD);
 export const EtOutcome = defineSearchAttributeKey('EtOutcome', SearchAttributeType.KEYWORD);
+/** Set on a re-run started by `et-connector rerun`: the workflow id of the run it re-runs. */
+export const EtRerunOf = defineSearchAttributeKey('EtRerunOf', SearchAttributeType.KEYWORD);
 
-export const ALL_SEARCH_ATTRIBUTES = [EtObservableType, EtObservableValue, OpenCtiEntityId, OpenCtiWorkId, EtTrigger, EtOutcome];
+export const ALL_SEARCH_ATTRIBUTES = [EtObservableType, EtObservableValue, OpenCtiEntityId, OpenCtiWorkId, EtTrigger, EtOutcome, EtRerunOf];

@@ -9,8 +9,11 @@
 export const OBSERVABLE_TYPES = ['IPv4-Addr', 'Domain-Name', 'StixFile'] as const;
 export type ObservableType = (typeof OBSERVABLE_TYPES)[number];
 
-/** What asked for the enrichment. `cli` is a one-off run from `et-connector enrich`. */
-export const TRIGGERS = ['manual', 'auto', 'playbook', 'cli'] as const;
+/**
+ * What asked for the enrichment. `cli` is a one-off run from `et-connector enrich`; `rerun` is a
+ * re-run from `et-connector rerun` (pushed to OpenCTI like a manual request, without a work).
+ */
+export const TRIGGERS = ['manual', 'auto', 'playbook', 'cli', 'rerun'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
 /** A STIX 2.1 object as plain JSON. */
