@@ -61,6 +61,8 @@ const SOURCES = {
   mqUser: { env: ['MQ_USER'], yaml: ['mq', 'user'] },
   mqPass: { env: ['MQ_PASS'], yaml: ['mq', 'pass'] },
   healthPort: { env: ['CONNECTOR_HEALTH_PORT'], yaml: ['connector', 'health_port'] },
+  healthHost: { env: ['CONNECTOR_HEALTH_HOST'], yaml: ['connector', 'health_host'] },
+  metricsPort: { env: ['CONNECTOR_METRICS_PORT'], yaml: ['connector', 'metrics_port'] },
 } as const;
 type SourceKey = keyof typeof SOURCES;
 
@@ -159,7 +161,9 @@ const schema = z.object({
   mqUseSsl: bool.optional(),
   mqUser: optionalString,
   mqPass: optionalString,
-  healthPort: z.coerce.number().int().min(0).max(65535).optional(),
+  healthPort: z.coerce.number({ message: 'must be a number' }).int().min(0).max(65535).optional(),
+  healthHost: z.string().trim().min(1).default('127.0.0.1'),
+  metricsPort: z.coerce.number({ message: 'must be a number' }).int().min(1).max(65535).optional(),
 });
 
 type Parsed = z.output<typeof schema>;

@@ -3,7 +3,7 @@
  * retrying, per the workflow's `etActivity` policy) and turns ET's failures into typed
  * `ApplicationFailure`s the workflow understands.
  */
-import { ApplicationFailure, cancellationSignal } from '@temporalio/activity';
+import { ApplicationFailure, cancellationSignal, metricMeter } from '@temporalio/activity';
 import type { EtClient } from '../et/client';
 import { fetchEtCall, type EtCallResult } from '../et/endpoints';
 import { EtApiError } from '../et/errors';
@@ -33,14 +33,19 @@ function toFailure(err: unknown): unknown {
 export function createEtActivities(deps: EtActivityDeps) {
   const run = <C extends EtCall>(call: C) =>
     async (value: string): Promise<EtCallResult<C>> => {
+      // ET requests by endpoint and result, on the worker's Prometheus endpoint (Temporal runtime meter).
+      const requests = metricMeter.createCounter('et_requests', 'requests', 'ET Intelligence requests by endpoint and result');
       try {
-        return (await fetchEtCall(deps.client, call, value, {
+        const result = (await fetchEtCall(deps.client, call, value, {
           now: deps.now(),
           windowMs: deps.windowMs,
           cap: deps.cap,
           signal: cancellationSignal(),
         })) as EtCallResult<C>;
+        requests.add(1, { endpoint: call, result: result === null || (typeof result === 'object' && 'items' in result && result.total === 0) ? 'no-data' : 'ok' });
+        return result;
       } catch (err) {
+        requests.add(1, { endpoint: call, result: err instanceof EtApiError ? err.code : 'error' });
         throw toFailure(err);
       }
     };

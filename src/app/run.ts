@@ -15,7 +15,7 @@ import { registerSecret } from '../logger';
 import { OpenCtiApi } from '../opencti/api';
 import { DEFAULT_HEALTH_HOST, startHealthServer, type ComponentHealth, type HealthServer } from '../ops/health-server';
 import { connectOrStartEmbedded, type TemporalTarget } from '../temporal/connect';
-import { installRuntime } from '../temporal/runtime';
+import { bridgeMetrics, installRuntime } from '../temporal/runtime';
 import { createEnrichmentWorker, type EnrichmentWorker } from '../worker';
 
 export interface RunningConnector {
@@ -39,7 +39,7 @@ export async function runConnector(config: Config, roles: { worker: boolean; bri
   const settings = requireOpenCti(config);
   registerSecret(settings.token);
   registerSecret(settings.etApiKey);
-  installRuntime(config.logLevel);
+  installRuntime(config.logLevel, { metricsBindAddress: config.metricsPort ? `${config.healthHost}:${config.metricsPort}` : undefined });
 
   let enrichmentWorker: EnrichmentWorker | null = null;
   let bridge: Bridge | null = null;
@@ -62,7 +62,7 @@ export async function runConnector(config: Config, roles: { worker: boolean; bri
   const health = config.healthPort
     ? await startHealthServer({
         port: config.healthPort,
-        host: options.healthHost ?? (process.env.CONNECTOR_HEALTH_HOST?.trim() || DEFAULT_HEALTH_HOST),
+        host: options.healthHost ?? config.healthHost ?? DEFAULT_HEALTH_HOST,
         probe,
         logger: logger.child({ component: 'health' }),
       })
@@ -89,7 +89,7 @@ export async function runConnector(config: Config, roles: { worker: boolean; bri
       logger.info('Worker running', { taskQueue: config.temporalTaskQueue, namespace: config.temporalNamespace });
     }
     if (roles.bridge) {
-      bridge = await startBridge({ config, api: new OpenCtiApi({ url: settings.url, token: settings.token }), client, logger: logger.child({ component: 'bridge' }) });
+      bridge = await startBridge({ config, api: new OpenCtiApi({ url: settings.url, token: settings.token }), client, logger: logger.child({ component: 'bridge' }), metrics: bridgeMetrics() });
     }
 
     const started = { temporal, connection, native };

@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { OpenCtiApi } from '../opencti/api';
+import type { BridgeMetrics } from '../temporal/runtime';
 import type { Verdict } from './consumer';
 import { decide } from './message';
 import { identityId } from '../stix/ids';
@@ -14,6 +15,8 @@ import { startEnrichment } from './start-enrichment';
 import { authorOf, autoWorkflowId, findReusableRun } from './storm-guard';
 
 export interface HandlerDeps {
+  /** Prometheus counters (absent in unit setups without a Temporal runtime). */
+  metrics?: BridgeMetrics;
   config: Pick<Config, 'connectorScope' | 'etMaxTlp' | 'temporalTaskQueue' | 'autoReuseWindow' | 'autoEnrichOwnOutput' | 'connectorName' | 'workPingIntervalSeconds'>;
   client: Client;
   api: OpenCtiApi;
@@ -28,6 +31,13 @@ export interface BridgeStats {
   reused: number;
   refused: number;
   invalid: number;
+}
+
+/** A short, bounded label for the refusal metric. */
+function refusalKind(reason: string): string {
+  if (reason.includes('TLP')) return 'tlp';
+  if (reason.includes('scope')) return 'scope';
+  return 'value';
 }
 
 export function createMessageHandler(deps: HandlerDeps, stats: BridgeStats) {
@@ -46,11 +56,13 @@ export function createMessageHandler(deps: HandlerDeps, stats: BridgeStats) {
     }
   };
   return async (body: Buffer, redelivered: boolean): Promise<Verdict> => {
+    deps.metrics?.consumed.add(1);
     const decision = decide(body, { scope: deps.config.connectorScope, maxTlp: deps.config.etMaxTlp, now, workPingIntervalSeconds: deps.config.workPingIntervalSeconds });
     const log = deps.logger;
 
     if (decision.kind === 'invalid') {
       stats.invalid += 1;
+      deps.metrics?.invalid.add(1);
       log.warn('Dropped an unreadable enrichment request', { reason: decision.reason, workId: decision.workId, redelivered });
       if (decision.workId) {
         // Best effort: the work is closed with the reason; the message is dropped either way (never loops).
@@ -63,6 +75,7 @@ export function createMessageHandler(deps: HandlerDeps, stats: BridgeStats) {
 
     if (decision.kind === 'refuse') {
       stats.refused += 1;
+      deps.metrics?.refused.add(1, { reason: refusalKind(decision.reason) });
       log.info('Refused an enrichment request', { reason: decision.reason, entityId: decision.entityId, workId: decision.workId });
       try {
         if (decision.playbook) {
@@ -94,6 +107,7 @@ export function createMessageHandler(deps: HandlerDeps, stats: BridgeStats) {
       // Our own output (related domains, IPs, files) is not auto-enriched again unless asked.
       if (!deps.config.autoEnrichOwnOutput && authorOf(request.stixEntity) === ownAuthorId) {
         stats.refused += 1;
+        deps.metrics?.refused.add(1, { reason: 'own-output' });
         return closeWork(request.workId, request.draftId, 'not enriched automatically: this entity was created by this connector (set PROOFPOINT_ET_AUTO_ENRICH_OWN_OUTPUT=true to enrich it too)', false);
       }
       workflowId = autoWorkflowId(request.entityId);
@@ -101,6 +115,7 @@ export function createMessageHandler(deps: HandlerDeps, stats: BridgeStats) {
         const reuse = await findReusableRun(deps.client, request, deps.config.autoReuseWindow.ms, now());
         if (reuse.reuse) {
           stats.reused += 1;
+          deps.metrics?.reused.add(1);
           log.info('Automatic request reuses a recent enrichment', { entityId: request.entityId, workId: request.workId, reason: reuse.reason });
           return closeWork(request.workId, request.draftId, reuse.reason, false);
         }
@@ -111,12 +126,18 @@ export function createMessageHandler(deps: HandlerDeps, stats: BridgeStats) {
     }
     try {
       const res = await startEnrichment(deps.client, deps.config.temporalTaskQueue, workflowId, request, request.trigger === 'auto' ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE');
-      if (res.started) stats.started += 1;
-      else if (request.trigger === 'auto') {
+      if (res.started) {
+        stats.started += 1;
+        deps.metrics?.started.add(1, { trigger: request.trigger });
+      } else if (request.trigger === 'auto') {
         // Another bridge started this entity's automatic run a moment ago: reuse it.
         stats.reused += 1;
+        deps.metrics?.reused.add(1);
         return closeWork(request.workId, request.draftId, `an enrichment of this entity is already running (workflow ${workflowId}); ET was not called again`, false);
-      } else stats.duplicates += 1;
+      } else {
+        stats.duplicates += 1;
+        deps.metrics?.duplicates.add(1);
+      }
       log.info(res.started ? 'Started an enrichment workflow' : 'Enrichment already started for this request (redelivery); not starting another', {
         workflowId: res.workflowId,
         entityType: decision.request.entityType,

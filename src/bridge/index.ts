@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import type { OpenCtiApi, Registration } from '../opencti/api';
 import { brokerSettings, register } from '../opencti/registration';
 import { CallbackListener } from './callback-listener';
+import type { BridgeMetrics } from '../temporal/runtime';
 import { ListenConsumer } from './consumer';
 import { createMessageHandler, type BridgeStats } from './handle-message';
 
@@ -19,6 +20,7 @@ export interface BridgeDeps {
   logger: Logger;
   now?: () => Date;
   prefetch?: number;
+  metrics?: BridgeMetrics;
 }
 
 export interface Bridge {
@@ -47,7 +49,7 @@ async function registerWithRetry(deps: BridgeDeps): Promise<Registration> {
 export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   const { config, api, logger } = deps;
   const stats: BridgeStats = { started: 0, duplicates: 0, reused: 0, refused: 0, invalid: 0 };
-  const handle = createMessageHandler({ config, client: deps.client, api, logger, now: deps.now }, stats);
+  const handle = createMessageHandler({ config, client: deps.client, api, logger, now: deps.now, metrics: deps.metrics }, stats);
   // API listen mode: listen before registering, since the platform may POST as soon as it knows the URI.
   const callback =
     config.listenProtocol === 'API'

@@ -1,7 +1,10 @@
 /**
  * Installs the Temporal runtime once per process, with the SDK's logs (workflow `log`, activity
- * `log`, core) forwarded to our JSON logger on stderr, so stdout stays free (the CLI prints bundles).
+ * `log`, core) forwarded to our JSON logger on stderr, so stdout stays free (the CLI prints bundles),
+ * and, with CONNECTOR_METRICS_PORT, a Prometheus `/metrics` endpoint: the SDK's worker metrics
+ * (temporal_*), the workflow's and activities' own counters, and the bridge's (see `bridgeMetrics`).
  */
+import type { MetricCounter } from '@temporalio/common';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { redact, type LogLevel as OurLevel } from '../logger';
 
@@ -9,7 +12,12 @@ const TO_TEMPORAL: Record<OurLevel, LogLevel> = { debug: 'DEBUG', info: 'INFO', 
 
 let installed = false;
 
-export function installRuntime(level: OurLevel): void {
+export interface RuntimeOptions {
+  /** Prometheus exporter bind address, e.g. `0.0.0.0:9464`; none when undefined. */
+  metricsBindAddress?: string;
+}
+
+export function installRuntime(level: OurLevel, opts: RuntimeOptions = {}): void {
   if (installed) return;
   installed = true;
   Runtime.install({
@@ -17,6 +25,29 @@ export function installRuntime(level: OurLevel): void {
       const { level: lvl, message, meta } = entry;
       process.stderr.write(`${redact(JSON.stringify({ ts: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(), level: lvl.toLowerCase(), msg: message, ...(meta ?? {}) }))}\n`);
     }),
+    telemetryOptions: opts.metricsBindAddress ? { metrics: { prometheus: { bindAddress: opts.metricsBindAddress, countersTotalSuffix: true } } } : undefined,
     shutdownSignals: [],
   });
+}
+
+/** The bridge's counters, on the same Prometheus endpoint as the runtime's. */
+export interface BridgeMetrics {
+  consumed: MetricCounter;
+  started: MetricCounter;
+  duplicates: MetricCounter;
+  reused: MetricCounter;
+  refused: MetricCounter;
+  invalid: MetricCounter;
+}
+
+export function bridgeMetrics(): BridgeMetrics {
+  const meter = Runtime.instance().metricMeter;
+  return {
+    consumed: meter.createCounter('et_bridge_messages_consumed', 'messages', 'Enrichment requests received'),
+    started: meter.createCounter('et_bridge_workflows_started', 'workflows', 'Enrichment workflows started'),
+    duplicates: meter.createCounter('et_bridge_duplicates', 'messages', 'Redelivered requests whose workflow already existed'),
+    reused: meter.createCounter('et_bridge_reused', 'messages', 'Automatic requests that reused a recent or running enrichment'),
+    refused: meter.createCounter('et_bridge_refused', 'messages', 'Requests refused (TLP, scope, own output), by reason'),
+    invalid: meter.createCounter('et_bridge_invalid', 'messages', 'Unreadable requests acknowledged and dropped'),
+  };
 }

@@ -10,6 +10,7 @@ import {
   ApplicationFailure,
   condition,
   log,
+  metricMeter,
   proxyActivities,
   setCurrentDetails,
   TimeoutFailure,
@@ -175,6 +176,9 @@ export async function enrichObservable(request: EnrichmentRequest): Promise<Enri
 
   // 5. Close the work truthfully.
   upsertSearchAttributes([{ key: EtOutcome, value: outcome }]);
+  metricMeter
+    .createCounter('et_enrichment_runs', 'runs', 'Enrichment runs by outcome')
+    .add(1, { outcome, trigger: request.trigger, observable_type: request.entityType });
   closing = true;
   await keepAlive;
   if (request.workId) {
