@@ -10,6 +10,9 @@
  *   et-connector rerun <workflowId> | --entity <id> | --failed --since PT12H | --file <path>
  */
 import { parseArgs } from 'node:util';
+import { Connection } from '@temporalio/client';
+import { connectTemporal } from '../temporal/connect';
+import { registerSearchAttributes } from '../temporal/setup';
 import { runDemo } from '../app/demo';
 import { runConnector } from '../app/run';
 import { startSandbox, wantsSandbox } from '../app/sandbox';
@@ -24,6 +27,7 @@ import { runStatusCommand } from './status';
 const USAGE = `Usage: et-connector <command> [options]
 
 Commands:
+  setup                 register this connector's search attributes in TEMPORAL_NAMESPACE (a real cluster; idempotent)
   start                 run the worker and the bridge (embedded Temporal and sandbox fakes when not configured)
   worker                run the Temporal worker only
   bridge                run the OpenCTI bridge only
@@ -122,6 +126,22 @@ async function main(argv: string[]): Promise<number> {
       }
       await stop('worker stopped');
       return EXIT.ok;
+    }
+    case 'setup': {
+      const config = loadConfig();
+      setLogLevel(config.logLevel);
+      const temporal = await connectTemporal(config, logger);
+      const connection = await Connection.connect({ address: temporal.address, connectTimeout: '15s' }).catch((err: unknown) => {
+        throw new TemporalUnreachableError(temporal.address, err);
+      });
+      try {
+        const { added, present } = await registerSearchAttributes(connection, config.temporalNamespace);
+        process.stdout.write(`setup: namespace ${config.temporalNamespace}: search attributes added: ${added.join(', ') || 'none'}; already present: ${present.join(', ') || 'none'}\n`);
+        return EXIT.ok;
+      } finally {
+        await connection.close();
+        await temporal.stop();
+      }
     }
     case 'status':
     case 'rerun': {
