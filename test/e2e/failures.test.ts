@@ -93,4 +93,21 @@ describe('ET failures, end to end', () => {
     expect(calls.filter((op) => op === 'ping').length).toBeGreaterThanOrEqual(1);
     expect(calls.lastIndexOf('ping')).toBeLessThan(calls.lastIndexOf('toProcessed'));
   });
+
+  it('while a run waits on ET, its current step is readable (Web UI "current details")', async () => {
+    h.et.setAnswers(`ips/${IP}/asn`, [{ status: 200, headers: JSON_HEADERS, body: { success: true, response: { asn: 64502, owner: 'X' } }, delay_ms: 3000 }]);
+    const { workId } = await h.publishFixture('manual-ipv4.json');
+    const handle = h.client.workflow.getHandle(`enrich/${workId}`);
+    let details = '';
+    const deadline = Date.now() + 10_000;
+    while (!details.includes('Querying ET') && Date.now() < deadline) {
+      const meta = (await handle.query('__temporal_workflow_metadata').catch(() => null)) as { currentDetails?: string } | null;
+      details = meta?.currentDetails ?? '';
+      if (!details.includes('Querying ET')) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(details).toBe(`Querying ET Intelligence for IPv4-Addr ${IP}: reputation, relatedDomains, relatedSamples, geolocation, asn`);
+    await h.waitClosed(workId!);
+    const done = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+    expect(done.currentDetails).toMatch(/^Done: completed\./);
+  });
 });
