@@ -17,7 +17,7 @@ import { authorOf, autoWorkflowId, findReusableRun } from './storm-guard';
 export interface HandlerDeps {
   /** Prometheus counters (absent in unit setups without a Temporal runtime). */
   metrics?: BridgeMetrics;
-  config: Pick<Config, 'connectorScope' | 'etMaxTlp' | 'temporalTaskQueue' | 'autoReuseWindow' | 'autoEnrichOwnOutput' | 'connectorName' | 'workPingIntervalSeconds'>;
+  config: Pick<Config, 'connectorScope' | 'etMaxTlp' | 'temporalTaskQueue' | 'autoReuseWindow' | 'autoEnrichOwnOutput' | 'connectorName' | 'workPingIntervalSeconds' | 'connectorId'>;
   client: Client;
   api: OpenCtiApi;
   logger: Logger;
@@ -110,9 +110,9 @@ export function createMessageHandler(deps: HandlerDeps, stats: BridgeStats) {
         deps.metrics?.refused.add(1, { reason: 'own-output' });
         return closeWork(request.workId, request.draftId, 'not enriched automatically: this entity was created by this connector (set PROOFPOINT_ET_AUTO_ENRICH_OWN_OUTPUT=true to enrich it too)', false);
       }
-      workflowId = autoWorkflowId(request.entityId);
+      workflowId = autoWorkflowId(deps.config.connectorId, request.entityId);
       try {
-        const reuse = await findReusableRun(deps.client, request, deps.config.autoReuseWindow.ms, now());
+        const reuse = await findReusableRun(deps.client, workflowId, deps.config.autoReuseWindow.ms, now());
         if (reuse.reuse) {
           stats.reused += 1;
           deps.metrics?.reused.add(1);

@@ -1,6 +1,6 @@
 /**
  * No enrichment storms. Automatic requests for an entity share one workflow id
- * (`enrich/auto/<entity id>`); before starting, the bridge asks Temporal (strongly consistent, no
+ * (`enrich/auto/<connector id>/<entity id>`); before starting, the bridge asks Temporal (strongly consistent, no
  * second database) whether that run is still going or finished within the reuse window. If so,
  * the request reuses it: no ET call, and its work says which run it reused. Manual and playbook
  * requests always run fresh.
@@ -9,12 +9,15 @@
  * unless PROOFPOINT_ET_AUTO_ENRICH_OWN_OUTPUT is set.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { EnrichmentRequest } from '../shared/types';
 
 const SCO_EXT = 'extension-definition--f93e2c80-4231-4f9a-af8b-95c9bd566a82';
 
-export function autoWorkflowId(entityId: string): string {
-  return `enrich/auto/${entityId}`;
+/**
+ * One id per connector and entity: two connectors (two OpenCTI platforms) sharing a Temporal
+ * namespace must not reuse each other's runs, whose bundles went to the other platform.
+ */
+export function autoWorkflowId(connectorId: string, entityId: string): string {
+  return `enrich/auto/${connectorId}/${entityId}`;
 }
 
 /** The author of an entity as the platform sends it (SDO field, OpenCTI custom field, or SCO extension). */
@@ -27,8 +30,7 @@ export function authorOf(entity: Record<string, unknown>): string | undefined {
 export type Reuse = { reuse: false } | { reuse: true; reason: string };
 
 /** Whether an automatic request can reuse the running or recent run of its entity. */
-export async function findReusableRun(client: Client, request: EnrichmentRequest, windowMs: number, now: Date): Promise<Reuse> {
-  const workflowId = autoWorkflowId(request.entityId);
+export async function findReusableRun(client: Client, workflowId: string, windowMs: number, now: Date): Promise<Reuse> {
   try {
     const d = await client.workflow.getHandle(workflowId).describe();
     if (d.status.name === 'RUNNING') {

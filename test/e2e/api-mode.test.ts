@@ -60,7 +60,7 @@ describe('API listen and push mode', () => {
     const bad = freshRequest(readMessage('malformed-not-json.txt'), h.config.connectorId);
     await h.publishRaw(bad.body);
     const work = await h.waitClosed(bad.workId!);
-    expect(work.inError).toBe(true);
+    expect(work.inError, JSON.stringify(work.calls)).toBe(true);
     expect(h.opencti.callbackDeliveries.some((d) => d.status === 400 && d.outcome === 'dropped')).toBe(true);
     const good = await h.publishFixture('manual-file-md5.json');
     expect((await h.waitClosed(good.workId!)).inError).toBe(false);
