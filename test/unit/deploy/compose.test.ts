@@ -48,8 +48,10 @@ describe('docker-compose.yml', () => {
       expect(compose.services[name]?.restart, name).toBe('unless-stopped');
     }
     expect(Number.parseInt(compose.services['connector-worker']?.stop_grace_period ?? '0', 10)).toBeGreaterThan(30);
-    expect(compose.services.postgresql?.healthcheck).toBeDefined();
-    expect(compose.services.temporal?.healthcheck).toBeDefined();
+    for (const name of ['postgresql', 'temporal', 'connector-worker', 'connector-bridge']) expect(compose.services[name]?.healthcheck, name).toBeDefined();
+    // The connector's health checks probe /readyz on the port the connector is told to serve.
+    expect(compose['x-connector-env'].CONNECTOR_HEALTH_PORT).toBe('8081');
+    expect(JSON.stringify(compose.services['connector-worker']?.healthcheck)).toContain('127.0.0.1:8081/readyz');
   });
 
   it('gives the connector an environment our config loader accepts once the ChangeMe values are set', () => {
