@@ -135,7 +135,8 @@ const schema = z.object({
   autoReuseWindow: isoDuration('PT1H'),
   autoEnrichOwnOutput: bool.default(false),
   etMaxRelated: positiveInt(100_000).default(500),
-  etRequestTimeoutSeconds: positiveInt(600).default(20),
+  // Below the ET activities' 1-minute start-to-close timeout (src/workflows/enrich-observable.ts).
+  etRequestTimeoutSeconds: positiveInt(45).default(20),
   etMaxRequestsPerSecond: z.coerce.number().positive().max(10_000).optional(),
   etMaxRequestsPerMinute: z.coerce.number().positive().max(600_000).optional(),
   listenProtocol: z

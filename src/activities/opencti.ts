@@ -2,7 +2,7 @@
  * Activities that talk to OpenCTI: the work status reports (protocol §3.10), the push of the bundle
  * to the worker queue (§4.1–4.3) and the playbook answer (§4.5).
  */
-import { activityInfo, heartbeat } from '@temporalio/activity';
+import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import type { OpenCtiApi, Registration } from '../opencti/api';
 import type { BundlePublisher } from '../opencti/push';
 import { splitBundle } from '../stix/bundle';
@@ -31,6 +31,18 @@ interface PushProgress {
   published: number;
 }
 
+/** True when the platform already holds this push's expectations (false when it cannot tell). */
+async function expectationsAlreadyCounted(deps: OpenCtiActivityDeps, workId: string, parts: number): Promise<boolean> {
+  try {
+    const expected = await deps.api.workExpectations(workId);
+    return expected !== null && expected >= parts;
+  } catch (err) {
+    // The work query needs the "Access connectors" capability; without it, count them again.
+    log.warn('Cannot read the work to check its expectations; adding them', { workId, error: (err as Error).message });
+    return false;
+  }
+}
+
 export function createOpenCtiActivities(deps: OpenCtiActivityDeps) {
   return {
     async reportWorkReceived(workId: string, message: string, draftId: string | null): Promise<void> {
@@ -57,7 +69,10 @@ export function createOpenCtiActivities(deps: OpenCtiActivityDeps) {
       const previous = (activityInfo().heartbeatDetails as PushProgress | undefined) ?? { expectationsAdded: false, published: 0 };
       const progress: PushProgress = { ...previous };
       if (input.workId && !progress.expectationsAdded) {
-        await deps.api.addExpectations(input.workId, parts.length, input.draftId);
+        // addExpectations is not idempotent: a worker can die after the platform counted them but
+        // before the heartbeat saying so reached Temporal. On a retry, ask the platform first.
+        const counted = activityInfo().attempt > 1 && (await expectationsAlreadyCounted(deps, input.workId, parts.length));
+        if (!counted) await deps.api.addExpectations(input.workId, parts.length, input.draftId);
         progress.expectationsAdded = true;
         heartbeat(progress);
       }

@@ -212,6 +212,16 @@ export class OpenCtiApi {
     await this.call('workEdit.addExpectations', ADD_EXPECTATIONS, { id: workId, expectations }, draftId);
   }
 
+  /** The number of expectations the platform holds for a work (null when it does not know the work). */
+  async workExpectations(workId: string): Promise<number | null> {
+    const data = await this.call<{ work: { tracking: { import_expected_number: number | null } | null } | null }>(
+      'work',
+      'query work($id: ID!) { work(id: $id) { tracking { import_expected_number } } }',
+      { id: workId },
+    );
+    return data.work?.tracking?.import_expected_number ?? (data.work ? 0 : null);
+  }
+
   async pingWork(workId: string): Promise<void> {
     await this.call('workEdit.ping', WORK_PING, { id: workId });
   }

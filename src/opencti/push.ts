@@ -49,6 +49,8 @@ export class BundlePublisher {
       if (this.conn === conn) {
         this.conn = null;
         this.channel = null;
+        // The channel may close alone: close its connection too, or it leaks.
+        void conn.close().catch(() => undefined);
       }
     };
     conn.on('close', drop);

@@ -39,7 +39,9 @@ import { describeAdded, describeFailures, describeFindings } from './summary';
  * backoff through `nextRetryDelay`). A refused key or a malformed answer never gets better: not retried.
  */
 const etActivity: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
+  // One HTTP request, itself cut at PROOFPOINT_ET_REQUEST_TIMEOUT (at most 45 s): a worker that
+  // dies mid-call is noticed within a minute.
+  startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '2s',
     backoffCoefficient: 2,
@@ -56,11 +58,11 @@ const stixActivity: ActivityOptions = { startToCloseTimeout: '2 minutes', retry:
  * OpenCTI calls and the push: the platform or the broker may be restarting, so retry for several
  * minutes before giving up. The push heartbeats its progress so a retry resumes instead of re-sending.
  */
-const openctiActivity: ActivityOptions = {
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-};
+const openctiRetry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 };
+/** One GraphQL call each (the client's own timeout is 60 s). */
+const openctiActivity: ActivityOptions = { startToCloseTimeout: '75 seconds', retry: openctiRetry };
+/** The push publishes many parts and heartbeats its progress: a dead worker is noticed in 30 s. */
+const pushActivity: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: openctiRetry };
 
 /** pycti pings a work about every 5 minutes while its handler runs (protocol §3.7); we ping a bit earlier. */
 const DEFAULT_WORK_PING_SECONDS = 240;
@@ -68,6 +70,7 @@ const DEFAULT_WORK_PING_SECONDS = 240;
 const et = proxyActivities<Activities>(etActivity);
 const stix = proxyActivities<Activities>(stixActivity);
 const opencti = proxyActivities<Activities>(openctiActivity);
+const push = proxyActivities<Activities>(pushActivity);
 
 /**
  * ET activities run on `<task queue>-et`, where the worker sets the deployment-wide ET request
@@ -165,7 +168,7 @@ export async function enrichObservable(request: EnrichmentRequest): Promise<Enri
       if (!accepted) log.warn('The platform did not accept the playbook answer (unknown playbook or step)', { playbookId: request.playbook.playbookId });
     } else if (request.trigger !== 'cli' && bundle) {
       setCurrentDetails(`Pushing ${objectCount} objects for ${subject} to OpenCTI`);
-      ({ parts: pushedParts } = await opencti.pushBundle({ bundle, workId: request.workId, applicantId: request.applicantId, draftId }));
+      ({ parts: pushedParts } = await push.pushBundle({ bundle, workId: request.workId, applicantId: request.applicantId, draftId }));
       message += `. Sent ${objectCount} objects in ${pushedParts} parts.`;
     }
   } catch (err) {

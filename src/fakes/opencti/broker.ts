@@ -22,18 +22,51 @@ export class FakeBroker {
   private readonly consumers = new Set<{ channel: Channel; state: { active: boolean } }>();
 
   private constructor(
-    private readonly connection: ChannelModel,
+    private connection: ChannelModel,
+    private readonly amqpUrl: string,
     private readonly logger: Logger,
   ) {
-    connection.on('error', (err: Error) => logger.warn('fake OpenCTI broker connection error', { err }));
-    connection.on('close', () => {
-      if (!this.closing) logger.warn('fake OpenCTI broker connection closed');
+    this.watch(connection);
+  }
+
+  /**
+   * Like the platform, which reconnects to RabbitMQ after a broker restart: re-open the connection
+   * after an unexpected close. Consumers come back through `ensureConsumer` on the next ping.
+   */
+  private watch(connection: ChannelModel): void {
+    connection.on('error', (err: Error) => this.logger.warn('fake OpenCTI broker connection error', { err }));
+    connection.once('close', () => {
+      if (this.closing || this.connection !== connection) return;
+      this.logger.warn('fake OpenCTI broker connection closed; reconnecting');
+      this.publisher = null;
+      void this.reconnect();
     });
+  }
+
+  private async reconnect(): Promise<void> {
+    for (let attempt = 1; !this.closing; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(2000, 250 * attempt)));
+      if (this.closing) return;
+      try {
+        const next = await connect(this.amqpUrl);
+        if (this.closing) {
+          await next.close().catch(() => undefined);
+          return;
+        }
+        this.connection = next;
+        this.publisher = null;
+        this.watch(next);
+        this.logger.info('fake OpenCTI broker connection re-opened', { attempt });
+        return;
+      } catch {
+        // The broker is still down: try again.
+      }
+    }
   }
 
   /** Opens the connection (`amqpUrl` carries credentials and vhost). */
   static async connect(amqpUrl: string, logger: Logger): Promise<FakeBroker> {
-    return new FakeBroker(await connect(amqpUrl), logger);
+    return new FakeBroker(await connect(amqpUrl), amqpUrl, logger);
   }
 
   /** Runs `fn` on a fresh channel and closes it afterwards, whatever happens. */
