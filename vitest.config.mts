@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // the real RabbitMQ broker (started by scripts/services.sh and test/helpers/global-setup.ts).
 export default defineConfig({
   test: {
+    // Never read an operator's config.yml from the working tree: every test says what it configures.
+    env: { CONFIG_FILE: '/dev/null' },
     projects: [
       {
         test: {

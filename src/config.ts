@@ -179,8 +179,17 @@ export interface OpenCtiSettings {
 function readYaml(path: string | undefined): Record<string, unknown> {
   if (!path) return {};
   if (!existsSync(path)) throw new ConfigError([`CONFIG_FILE: no file at ${path}`]);
-  const doc: unknown = parseYaml(readFileSync(path, 'utf8'));
-  return doc && typeof doc === 'object' ? (doc as Record<string, unknown>) : {};
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'), { uniqueKeys: true });
+  } catch (err) {
+    // The parser's message quotes the offending line, which may hold a secret: give only its place.
+    const where = (err as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    throw new ConfigError([`${path}: not valid YAML${where ? ` (line ${where.line}, column ${where.col})` : ''}; fix the file or remove it`]);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError([`${path}: must be a mapping of sections (opencti:, connector:, proofpoint_et:, temporal:); see config.yml.sample`]);
+  return doc as Record<string, unknown>;
 }
 
 function fromYaml(doc: Record<string, unknown>, path: readonly string[]): unknown {
@@ -223,6 +232,7 @@ const PLACEHOLDER = /^changeme$/i;
 function requirementProblems(raw: Record<string, unknown>, needs: ConfigNeeds): string[] {
   const given = (key: string) => typeof raw[key] === 'string' ? (raw[key] as string).trim() !== '' : raw[key] !== undefined && raw[key] !== null;
   const problems: string[] = [];
+  if (needs === 'none') return problems;
   for (const key of ['openctiToken', 'etApiKey', 'connectorId'] as const) {
     if (typeof raw[key] === 'string' && PLACEHOLDER.test((raw[key] as string).trim())) {
       problems.push(`${nameOf(key)}: still the sample's placeholder "ChangeMe"; set the real value`);
@@ -246,7 +256,8 @@ function requirementProblems(raw: Record<string, unknown>, needs: ConfigNeeds): 
  * secrets cannot leak through them.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, needs: ConfigNeeds = 'none', extraProblems: readonly string[] = []): Config {
-  const yamlPath = env.CONFIG_FILE ?? (existsSync('config.yml') ? 'config.yml' : undefined);
+  // ./config.yml is looked for only with the real environment: an explicit env object is the whole config.
+  const yamlPath = env.CONFIG_FILE || (env === process.env && existsSync('config.yml') ? 'config.yml' : undefined);
   const problems: string[] = [...extraProblems];
   const raw = collect(env, readYaml(yamlPath), problems);
   problems.push(...requirementProblems(raw, needs));

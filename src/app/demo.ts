@@ -3,7 +3,7 @@
  * IPv4-Addr, an auto Domain-Name and a manual StixFile (MD5) enrichment through the fake platform's
  * RabbitMQ queue, waits for their works to close, prints what each produced, and a final tally.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { entityFor } from '../cli/enrich';
@@ -42,7 +42,20 @@ function countByType(objects: StixObject[]): string {
 }
 
 export async function runDemo(config: Config, logger: Logger, print: (line: string) => void, timeoutMs = 120_000): Promise<number> {
-  const sandbox = await startSandbox({ ...config, openctiUrl: undefined, openctiToken: undefined, etApiKey: undefined }, logger);
+  // Isolated from any real deployment: the fakes, a connector id and task queue of its own (a
+  // production worker on the same Temporal server never picks up the demo's tasks).
+  const own = randomBytes(4).toString('hex');
+  const isolated: Config = {
+    ...config,
+    openctiUrl: undefined,
+    openctiToken: undefined,
+    etApiKey: undefined,
+    connectorId: randomUUID(),
+    temporalTaskQueue: `et-connector-demo-${own}`,
+    healthPort: undefined,
+    metricsPort: undefined,
+  };
+  const sandbox = await startSandbox(isolated, logger, 'the demo always runs against the bundled fakes');
   let running: Awaited<ReturnType<typeof runConnector>> | null = null;
   let completed = 0;
   let failed = 0;
@@ -51,7 +64,7 @@ export async function runDemo(config: Config, logger: Logger, print: (line: stri
     const works = [];
     for (const r of DEMO_REQUESTS) {
       const entity = { ...entityFor(r.type, r.value), object_marking_refs: [TLP_MARKING_IDS['TLP:GREEN']] };
-      const workId = await sandbox.opencti.askEnrichment(config.connectorId, { entityId: entity.id, entityType: r.type, stixEntity: entity }, r.mode);
+      const workId = await sandbox.opencti.askEnrichment(isolated.connectorId, { entityId: entity.id, entityType: r.type, stixEntity: entity }, r.mode);
       works.push({ ...r, workId });
     }
     for (const w of works) {

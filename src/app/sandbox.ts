@@ -21,7 +21,7 @@ export function wantsSandbox(config: Config): boolean {
   return !config.openctiUrl && !config.openctiToken && !config.etApiKey;
 }
 
-export async function startSandbox(config: Config, logger: Logger): Promise<Sandbox> {
+export async function startSandbox(config: Config, logger: Logger, why = 'OPENCTI_URL, OPENCTI_TOKEN and PROOFPOINT_ET_API_KEY are not set'): Promise<Sandbox> {
   const etApiKey = `sandbox-et-key-${randomBytes(6).toString('hex')}`;
   const openctiToken = `sandbox-token-${randomBytes(6).toString('hex')}`;
   registerSecret(etApiKey);
@@ -29,7 +29,7 @@ export async function startSandbox(config: Config, logger: Logger): Promise<Sand
   const et = await startFakeEtApi({ apiKey: etApiKey, synthetic: true, scenarios: [], logger: logger.child({ component: 'fake-et-api' }) });
   const opencti = await startFakeOpenCti({ token: openctiToken, logger: logger.child({ component: 'fake-opencti' }) });
   logger.warn(
-    '*** SANDBOX MODE: OPENCTI_URL and PROOFPOINT_ET_API_KEY are not set, so this connector runs against the bundled FAKE OpenCTI and FAKE ET Intelligence API. Nothing real is enriched. ***',
+    `*** SANDBOX MODE: ${why}, so this connector runs against the bundled FAKE OpenCTI and FAKE ET Intelligence API. Nothing real is enriched. ***`,
     { fakeOpenCti: opencti.url, fakeEtApi: et.baseUrl },
   );
   return {

@@ -12,6 +12,7 @@
 import { parseArgs } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { connectTemporal } from '../temporal/connect';
+import { isTemporalServing } from '../temporal/dev-server';
 import { registerSearchAttributes } from '../temporal/setup';
 import { runDemo } from '../app/demo';
 import { runConnector } from '../app/run';
@@ -49,6 +50,14 @@ Commands:
                         status and rerun use TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_TASK_QUEUE; re-runs are
                         executed by the connector's worker on that task queue, which must be running
 `;
+
+/**
+ * Until a command installs its own drain, a signal exits at once; `exit` handlers then stop any
+ * embedded Temporal server we started (src/temporal/dev-server.ts), so none is left behind.
+ */
+const exitOnSignal = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
+process.on('SIGINT', exitOnSignal);
+process.on('SIGTERM', exitOnSignal);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -113,6 +122,8 @@ async function main(argv: string[]): Promise<number> {
           },
         );
       };
+      process.removeListener('SIGINT', exitOnSignal);
+      process.removeListener('SIGTERM', exitOnSignal);
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
@@ -130,6 +141,10 @@ async function main(argv: string[]): Promise<number> {
     case 'setup': {
       const config = loadConfig();
       setLogLevel(config.logLevel);
+      // Only a server that keeps its namespaces is worth setting up: never a throwaway one.
+      if (!config.temporalAddress && !(await isTemporalServing('127.0.0.1:7233'))) {
+        throw new ConfigError(['TEMPORAL_ADDRESS: set it to your Temporal cluster (e.g. temporal:7233); no server answers on 127.0.0.1:7233']);
+      }
       const temporal = await connectTemporal(config, logger);
       const connection = await Connection.connect({ address: temporal.address, connectTimeout: '15s' }).catch((err: unknown) => {
         throw new TemporalUnreachableError(temporal.address, err);

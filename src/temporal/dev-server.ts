@@ -88,6 +88,10 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     env: { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Whatever way this process ends (an early signal, a crash), it takes its dev server with it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   const forward = (buf: Buffer) => {
     for (const line of buf.toString('utf8').split('\n')) if (line.trim()) opts.onOutput?.(line);
   };

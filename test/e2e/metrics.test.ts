@@ -35,6 +35,7 @@ describe('metrics of a running connector', () => {
     child = spawn(process.execPath, [join(__dirname, '../../bin/et-connector.js'), 'start'], {
       env: {
         PATH: process.env.PATH ?? '',
+        CONFIG_FILE: '/dev/null',
         OPENCTI_URL: opencti.url,
         OPENCTI_TOKEN,
         CONNECTOR_ID: connectorId,

@@ -49,7 +49,7 @@ export interface ProcessExit {
 
 /** Environment a child gets: the system basics only, plus what the test passes (no inherited connector settings). */
 function baseEnv(): Record<string, string> {
-  const keep = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'TZ'];
+  const keep = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'TZ', 'CONFIG_FILE'];
   return Object.fromEntries(keep.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
 }
 

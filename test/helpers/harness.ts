@@ -73,6 +73,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const opencti = await startFakeOpenCti({ token: OPENCTI_TOKEN, logger: logger.child({ component: 'fake-opencti' }) });
   const connectorId = randomUUID();
   const config = loadConfig({
+    CONFIG_FILE: '/dev/null',
     OPENCTI_URL: opencti.url,
     OPENCTI_TOKEN,
     CONNECTOR_ID: connectorId,
