@@ -6,7 +6,8 @@
  * "Bad Gateway", the one error the platform's worker requeues instead of dropping.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { readBody } from '../http/read-body';
 import type { Logger } from '../logger';
 import type { Verdict } from './consumer';
 
@@ -27,16 +28,6 @@ function sameToken(given: string | undefined, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
 
 export class CallbackListener {
   state: 'connecting' | 'consuming' | 'stopped' = 'connecting';

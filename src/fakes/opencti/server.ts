@@ -13,6 +13,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { readBody } from '../../http/read-body';
 import { createLogger, type Logger, registerSecret } from '../../logger';
 import { FakeBroker } from './broker';
 import type { CallHeaders, ConnectorRecord } from './connectors';
@@ -211,7 +212,7 @@ export async function startFakeOpenCti(options: FakeOpenCtiOptions): Promise<Fak
     const headers = callHeaders(req);
     const authenticated = req.headers.authorization === expectedAuthorization;
     const context: RequestContext = { user: authenticated ? platform.settings.connectorUser : null, headers };
-    const text = await readBody(req, MAX_BODY_BYTES);
+    const text = await readBodyText(req, MAX_BODY_BYTES);
     if (text === null) return send(res, 413, { errors: [{ message: 'request entity too large' }] });
     // express.json() parses only JSON bodies; Apollo then sees no body and answers 400.
     const isJson = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() === 'application/json';
@@ -323,15 +324,8 @@ function callHeaders(req: IncomingMessage): CallHeaders {
 }
 
 /** The body text, or null when it exceeds `limit` bytes. */
-async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+async function readBodyText(req: IncomingMessage, limit: number): Promise<string | null> {
+  return (await readBody(req, limit))?.toString('utf8') ?? null;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
