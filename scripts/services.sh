@@ -62,11 +62,23 @@ ensure_rabbitmq() {
   as_root env RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 \
     RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="$RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS" \
     rabbitmq-server -detached >&2 || true
-  if ! as_root timeout 120 rabbitmqctl -q await_startup >/dev/null 2>&1; then
-    log "RabbitMQ did not start within 120 s; see /var/log/rabbitmq/ for the reason"
-    exit 1
-  fi
-  log "RabbitMQ is up"
+  # await_startup fails at once while the node is still registering with epmd, so ask again
+  # until it answers or the deadline passes; stop early if the server process has died.
+  local deadline=$((SECONDS + 120))
+  until as_root timeout 15 rabbitmqctl -q await_startup >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      log "RabbitMQ did not start within 120 s; the end of its log follows (all of it in /var/log/rabbitmq/)"
+      tail -n 20 /var/log/rabbitmq/rabbit@*.log >&2 2>/dev/null || true
+      exit 1
+    fi
+    if ! pgrep -f 'beam.*-s rabbit boot' >/dev/null 2>&1 && [ $((deadline - SECONDS)) -lt 110 ]; then
+      log "RabbitMQ stopped while starting; the end of its log follows (all of it in /var/log/rabbitmq/)"
+      tail -n 20 /var/log/rabbitmq/rabbit@*.log >&2 2>/dev/null || true
+      exit 1
+    fi
+    sleep 2
+  done
+  log "RabbitMQ is up after $((120 - (deadline - SECONDS))) s"
 }
 
 ensure_node_modules
