@@ -3,7 +3,7 @@
  * platform's worker from the listen queue, and bundles go back through the stixBundlePush
  * mutation instead of RabbitMQ. The same behaviours as in AMQP mode, on the same real services.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../src/temporal/dev-server';
 import type { StixObject } from '../../src/shared/types';
 import { assertMatchesExpected } from '../helpers/expected-matcher';
@@ -48,7 +48,8 @@ describe('API listen and push mode', () => {
     expect(work.inError).toBe(false);
     assertMatchesExpected(h.opencti.bundleFor(workId!), readExpected(expectedName), entityOf(messageName));
     expect(h.opencti.graphqlCalls.some((c) => c.rootFields.includes('stixBundlePush') && c.variables.work_id === workId)).toBe(true);
-    expect(h.opencti.callbackDeliveries.filter((d) => d.outcome === 'acked').length).toBeGreaterThan(0);
+    // The platform's worker records a delivery when our answer reaches it, which can be just after the work closed.
+    await vi.waitFor(() => expect(h.opencti.callbackDeliveries.filter((d) => d.outcome === 'acked').length).toBeGreaterThan(0), { timeout: 5_000 });
   });
 
   it('refuses a wrong token with 401', async () => {
@@ -61,7 +62,7 @@ describe('API listen and push mode', () => {
     await h.publishRaw(bad.body);
     const work = await h.waitClosed(bad.workId!);
     expect(work.inError, JSON.stringify(work.calls)).toBe(true);
-    expect(h.opencti.callbackDeliveries.some((d) => d.status === 400 && d.outcome === 'dropped')).toBe(true);
+    await vi.waitFor(() => expect(h.opencti.callbackDeliveries.some((d) => d.status === 400 && d.outcome === 'dropped')).toBe(true), { timeout: 5_000 });
     const good = await h.publishFixture('manual-file-md5.json');
     expect((await h.waitClosed(good.workId!)).inError).toBe(false);
   });
