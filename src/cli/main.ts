@@ -9,7 +9,6 @@
  *   et-connector status <workflowId> | status --value V
  *   et-connector rerun <workflowId> | --entity <id> | --failed --since PT12H | --file <path>
  */
-import { parseArgs } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { connectTemporal } from '../temporal/connect';
 import { isTemporalServing } from '../temporal/dev-server';
@@ -22,6 +21,7 @@ import { ConfigError, TemporalUnreachableError } from '../errors';
 import { createLogger, setLogLevel } from '../logger';
 import { OBSERVABLE_TYPES } from '../shared/types';
 import { cliRequestProblems, EXIT, runEnrich } from './enrich';
+import { parseCommandArgs } from './ops-common';
 import { runRerunCommand } from './rerun';
 import { runStatusCommand } from './status';
 
@@ -69,12 +69,11 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'enrich': {
       const problems: string[] = [];
-      let values: { type?: string; value?: string; print?: boolean; help?: boolean } = {};
-      try {
-        ({ values } = parseArgs({ args: rest, options: { type: { type: 'string' }, value: { type: 'string' }, print: { type: 'boolean' }, help: { type: 'boolean' } } }));
-      } catch (err) {
-        problems.push((err as Error).message);
-      }
+      // A mistyped option is the only thing reported: listing the options it hid as missing misleads.
+      const { values } = parseCommandArgs('enrich', {
+        args: rest,
+        options: { type: { type: 'string' }, value: { type: 'string' }, print: { type: 'boolean' }, help: { type: 'boolean' } },
+      });
       if (values.help) {
         process.stdout.write(USAGE);
         return EXIT.ok;

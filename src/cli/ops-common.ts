@@ -53,12 +53,22 @@ export async function connectOps(config: Config): Promise<OpsClient> {
   return { client, address, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, close: () => connection.close() };
 }
 
+/**
+ * What `parseArgs` objected to, said for an operator: Node's advice about `--` is dropped (none of
+ * our commands takes a value starting with a dash) and the options the command knows are listed.
+ */
+export function argsProblem(command: string, err: unknown, options: ParseArgsConfig['options']): string {
+  const reason = ((err as Error).message ?? String(err)).split('. To specify a positional argument')[0]!.replace(/\.$/, '');
+  const known = Object.keys(options ?? {}).map((name) => `--${name}`);
+  return `${command}: ${reason}${known.length > 0 ? ` (it takes ${known.join(', ')})` : ''}`;
+}
+
 /** `parseArgs`, with a mistake reported as a usage error (exit code 2) instead of a stack trace. */
 export function parseCommandArgs<T extends ParseArgsConfig>(command: string, config: T): ReturnType<typeof parseArgs<T>> {
   try {
     return parseArgs(config);
   } catch (err) {
-    throw new ConfigError([`${command}: ${(err as Error).message}`]);
+    throw new ConfigError([argsProblem(command, err, config.options)]);
   }
 }
 

@@ -1,6 +1,6 @@
 /** The pure parts of `et-connector status` / `rerun`: ids, requests, argument parsing, the progress bar. */
 import { describe, expect, it } from 'vitest';
-import { parseTimeArg } from '../../../src/cli/ops-common';
+import { parseCommandArgs, parseTimeArg } from '../../../src/cli/ops-common';
 import { Progress } from '../../../src/cli/progress';
 import { MAX_WORKFLOW_ID_BYTES, parseTargetLine, rerunRequest, rerunWorkflowId, summaryLine, exitCodeFor } from '../../../src/cli/rerun';
 import { searchValue } from '../../../src/cli/status';
@@ -99,5 +99,31 @@ describe('Progress', () => {
     p.tick(false, 'z: failed: nope');
     p.finish();
     expect(text).toBe('[1/2] x -> y: completed\n[2/2] z: failed: nope\n');
+  });
+});
+
+describe('parseCommandArgs', () => {
+  const options = { run: { type: 'string' }, json: { type: 'boolean' } } as const;
+  const problemsOf = (args: string[]): readonly string[] => {
+    try {
+      parseCommandArgs('status', { args, options });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as ConfigError).problems;
+    }
+    return [];
+  };
+
+  it('names the unknown option and lists the ones the command takes, without Node advice about --', () => {
+    expect(problemsOf(['--bogus'])).toEqual(["status: Unknown option '--bogus' (it takes --run, --json)"]);
+  });
+  it('reports a missing value as one problem', () => {
+    const [problem, ...rest] = problemsOf(['--run']);
+    expect(rest).toEqual([]);
+    expect(problem).toMatch(/^status: Option '--run <value>' argument missing/);
+    expect(problem).toContain('(it takes --run, --json)');
+  });
+  it('accepts what it knows', () => {
+    expect(problemsOf(['--run', 'enrich/w', '--json'])).toEqual([]);
   });
 });
