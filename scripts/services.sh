@@ -48,13 +48,23 @@ rabbit_running() {
   return 1
 }
 
+# A broker started by someone else may listen on every interface with the guest account: say so.
+warn_if_exposed() {
+  local exposed
+  exposed=$(as_root rabbitmq-diagnostics -q listeners 2>/dev/null | grep -E 'protocol: amqp' | grep -vE 'Interface: (127\.0\.0\.1|::1),' || true)
+  if [ -n "$exposed" ]; then
+    log "warning: the running RabbitMQ was not started by this script and listens beyond loopback: $exposed"
+    log "warning: restart it on loopback (rabbitmqctl stop, then run this script again) unless that is intended"
+  fi
+}
+
 ensure_rabbitmq() {
   if ! command -v rabbitmq-server >/dev/null 2>&1 && [ ! -x /usr/sbin/rabbitmq-server ]; then
     log "installing RabbitMQ from Debian (apt-get install rabbitmq-server)"
     as_root apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq rabbitmq-server >&2
   fi
-  if rabbit_running; then return; fi
+  if rabbit_running; then warn_if_exposed; return; fi
   log "starting RabbitMQ on 127.0.0.1:5672"
   # Loopback only: AMQP listener, Erlang distribution and epmd.
   export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1
