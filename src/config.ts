@@ -134,7 +134,9 @@ const schema = z.object({
   etLastSeenWindow: isoDuration('P30D'),
   autoReuseWindow: isoDuration('PT1H'),
   autoEnrichOwnOutput: bool.default(false),
-  etMaxRelated: positiveInt(100_000).default(500),
+  // Each ET answer travels through Temporal's history, whose payloads are refused above 2 MB: 5,000
+  // related items per kind stay under 0.5 MB per answer (about 90 bytes each).
+  etMaxRelated: positiveInt(5_000).default(500),
   // Below the ET activities' 1-minute start-to-close timeout (src/workflows/enrich-observable.ts).
   etRequestTimeoutSeconds: positiveInt(45).default(20),
   etMaxRequestsPerSecond: z.coerce.number().positive().max(10_000).optional(),

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join } from 'node:path';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from './activities';
+import type { CliBundleSink } from './activities/deliver';
 import type { Config } from './config';
 import { EtClient } from './et/client';
 import { OpenCtiApi, type Registration } from './opencti/api';
@@ -64,8 +65,10 @@ export interface EnrichmentWorkerOptions {
   connection: NativeConnection;
   /** Defaults to config.temporalTaskQueue; the CLI uses its own queue. */
   taskQueue?: string;
-  /** False for one-off CLI runs: no OpenCTI, the bundle is the workflow result. */
+  /** False for one-off CLI runs: no OpenCTI; their bundle goes to `cliSink`. */
   withOpenCti: boolean;
+  /** One-off CLI runs: receives each run's bundle (the CLI's worker runs in the CLI process). */
+  cliSink?: CliBundleSink;
   /** Injectable clock for the last-seen window (tests use the fixtures' reference time). */
   now?: () => Date;
   shutdownGraceTime?: string;
@@ -120,6 +123,7 @@ export async function createEnrichmentWorker(opts: EnrichmentWorkerOptions): Pro
     et: { client: etClient, now, windowMs: config.etLastSeenWindow.ms, cap: config.etMaxRelated },
     stix: { authorName: config.connectorName, now },
     opencti,
+    cliSink: opts.cliSink ?? null,
   });
   const { et: etActivities, other } = splitActivities(activities);
   const shutdownGraceTime = opts.shutdownGraceTime ?? '30s';

@@ -1,6 +1,7 @@
 /**
- * Activities that talk to OpenCTI: the work status reports (protocol §3.10), the push of the bundle
- * to the worker queue (§4.1–4.3) and the playbook answer (§4.5).
+ * Talking to OpenCTI from activities: the work status reports (protocol §3.10) as activities, and
+ * the push of a bundle to the worker queue (§4.1–4.3) and the playbook answer (§4.5) as steps of
+ * the delivery activities (deliver.ts), which assemble the bundle they send.
  */
 import { activityInfo, heartbeat, log } from '@temporalio/activity';
 import type { OpenCtiApi, Registration } from '../opencti/api';
@@ -18,8 +19,7 @@ export interface OpenCtiActivityDeps {
   queueProtocol: 'amqp' | 'api';
 }
 
-export interface PushInput {
-  bundle: StixBundle;
+export interface PushTargetWork {
   workId: string | null;
   applicantId: string | null;
   draftId: string | null;
@@ -57,48 +57,52 @@ export function createOpenCtiActivities(deps: OpenCtiActivityDeps) {
     async reportWorkProcessed(workId: string, message: string, inError: boolean, draftId: string | null): Promise<void> {
       await deps.api.workToProcessed(workId, message, inError, draftId);
     },
-
-    /** Splits the bundle as pycti does, announces the parts as expectations, then publishes them. */
-    async pushBundle(input: PushInput): Promise<{ parts: number }> {
-      if (deps.queueProtocol === 'api') {
-        // The platform queues the unsplit bundle and its worker splits it and counts expectations.
-        await deps.api.stixBundlePush(deps.connectorId, JSON.stringify(input.bundle), input.workId);
-        return { parts: 1 };
-      }
-      const { parts } = splitBundle(input.bundle);
-      const previous = (activityInfo().heartbeatDetails as PushProgress | undefined) ?? { expectationsAdded: false, published: 0 };
-      const progress: PushProgress = { ...previous };
-      if (input.workId && !progress.expectationsAdded) {
-        // addExpectations is not idempotent: a worker can die after the platform counted them but
-        // before the heartbeat saying so reached Temporal. On a retry, ask the platform first.
-        const counted = activityInfo().attempt > 1 && (await expectationsAlreadyCounted(deps, input.workId, parts.length));
-        if (!counted) await deps.api.addExpectations(input.workId, parts.length, input.draftId);
-        progress.expectationsAdded = true;
-        heartbeat(progress);
-      }
-      const registration = await deps.registration();
-      const applicantId = input.applicantId ?? registration.connector_user_id ?? '';
-      await deps.publisher.publish(parts, { workId: input.workId, applicantId, draftId: input.draftId }, progress.published, (done) => {
-        progress.published = done;
-        heartbeat(progress);
-      });
-      return { parts: parts.length };
-    },
-
-    /** Hands the bundle back to the playbook that asked (no work, no queue). */
-    async answerPlaybook(playbook: PlaybookContext, bundle: StixBundle, receivedAt: string): Promise<{ accepted: boolean }> {
-      const accepted = await deps.api.playbookStepExecution({
-        execution_id: playbook.executionId,
-        event_id: playbook.eventId,
-        execution_start: receivedAt,
-        data_instance_id: playbook.dataInstanceId,
-        playbook_id: playbook.playbookId,
-        previous_step_id: playbook.previousStepId,
-        step_id: playbook.stepId,
-        previous_bundle: JSON.stringify(playbook.bundle),
-        bundle: JSON.stringify(bundle),
-      });
-      return { accepted };
-    },
   };
+}
+
+/**
+ * Splits the bundle as pycti does, announces the parts as expectations, then publishes them.
+ * Runs inside an activity: its progress is kept in heartbeats, so a retry resumes where it stopped
+ * (the bundle is assembled again identically: same findings, same ids, same order).
+ */
+export async function pushBundle(deps: OpenCtiActivityDeps, bundle: StixBundle, target: PushTargetWork): Promise<{ parts: number }> {
+  if (deps.queueProtocol === 'api') {
+    // The platform queues the unsplit bundle and its worker splits it and counts expectations.
+    await deps.api.stixBundlePush(deps.connectorId, JSON.stringify(bundle), target.workId);
+    return { parts: 1 };
+  }
+  const { parts } = splitBundle(bundle);
+  const previous = (activityInfo().heartbeatDetails as PushProgress | undefined) ?? { expectationsAdded: false, published: 0 };
+  const progress: PushProgress = { ...previous };
+  if (target.workId && !progress.expectationsAdded) {
+    // addExpectations is not idempotent: a worker can die after the platform counted them but
+    // before the heartbeat saying so reached Temporal. On a retry, ask the platform first.
+    const counted = activityInfo().attempt > 1 && (await expectationsAlreadyCounted(deps, target.workId, parts.length));
+    if (!counted) await deps.api.addExpectations(target.workId, parts.length, target.draftId);
+    progress.expectationsAdded = true;
+    heartbeat(progress);
+  }
+  const registration = await deps.registration();
+  const applicantId = target.applicantId ?? registration.connector_user_id ?? '';
+  await deps.publisher.publish(parts, { workId: target.workId, applicantId, draftId: target.draftId }, progress.published, (done) => {
+    progress.published = done;
+    heartbeat(progress);
+  });
+  return { parts: parts.length };
+}
+
+/** Hands a bundle back to the playbook that asked (no work, no queue). */
+export async function answerPlaybook(deps: OpenCtiActivityDeps, playbook: PlaybookContext, bundle: StixBundle, receivedAt: string): Promise<{ accepted: boolean }> {
+  const accepted = await deps.api.playbookStepExecution({
+    execution_id: playbook.executionId,
+    event_id: playbook.eventId,
+    execution_start: receivedAt,
+    data_instance_id: playbook.dataInstanceId,
+    playbook_id: playbook.playbookId,
+    previous_step_id: playbook.previousStepId,
+    step_id: playbook.stepId,
+    previous_bundle: JSON.stringify(playbook.bundle),
+    bundle: JSON.stringify(bundle),
+  });
+  return { accepted };
 }

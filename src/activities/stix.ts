@@ -1,6 +1,6 @@
 /**
- * STIX assembly as an activity: ids are UUIDv5 (SHA-1), which needs node:crypto, so it cannot run in
- * the workflow sandbox. The mapping itself is the pure converter in src/stix.
+ * STIX assembly for the delivery activities: ids are UUIDv5 (SHA-1), which needs node:crypto, so it
+ * cannot run in the workflow sandbox. The mapping itself is the pure converter in src/stix.
  */
 import { buildEnrichmentObjects } from '../stix/converter';
 import { makeBundle } from '../stix/bundle';
@@ -28,21 +28,16 @@ function mergeIntoPlaybookBundle(received: StixBundle, ours: StixObject[]): Stix
   return { ...received, objects: [...byId.values()] };
 }
 
-export function createStixActivities(deps: StixActivityDeps) {
-  return {
-    async assembleBundle(input: { request: EnrichmentRequest; findings: EtFindings }): Promise<AssembledBundle> {
-      const { objects, added } = buildEnrichmentObjects({
-        entity: input.request.stixEntity,
-        entityType: input.request.entityType,
-        findings: input.findings,
-        authorName: deps.authorName,
-        markingLevel: deps.markingLevel,
-        now: deps.now().toISOString(),
-      });
-      if (input.request.playbook) {
-        return { bundle: mergeIntoPlaybookBundle(input.request.playbook.bundle, objects), added };
-      }
-      return { bundle: objects.length > 0 ? makeBundle(objects) : null, added };
-    },
-  };
+/** The bundle an enrichment delivers: the same request and findings always give the same objects and ids. */
+export function assembleBundle(deps: StixActivityDeps, request: EnrichmentRequest, findings: EtFindings): AssembledBundle {
+  const { objects, added } = buildEnrichmentObjects({
+    entity: request.stixEntity,
+    entityType: request.entityType,
+    findings,
+    authorName: deps.authorName,
+    markingLevel: deps.markingLevel,
+    now: deps.now().toISOString(),
+  });
+  if (request.playbook) return { bundle: mergeIntoPlaybookBundle(request.playbook.bundle, objects), added };
+  return { bundle: objects.length > 0 ? makeBundle(objects) : null, added };
 }

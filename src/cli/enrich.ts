@@ -12,7 +12,7 @@ import type { Config } from '../config';
 import { ConfigError, TemporalUnreachableError } from '../errors';
 import type { Logger } from '../logger';
 import { fileId, observableId } from '../stix/ids';
-import { OBSERVABLE_TYPES, type EnrichmentRequest, type EnrichmentResult, type ObservableType, type StixObject } from '../shared/types';
+import { OBSERVABLE_TYPES, type EnrichmentRequest, type EnrichmentResult, type ObservableType, type StixBundle, type StixObject } from '../shared/types';
 import { connectTemporal } from '../temporal/connect';
 import { installRuntime } from '../temporal/runtime';
 import { createEnrichmentWorker } from '../worker';
@@ -85,8 +85,14 @@ export async function runEnrich(config: Config, args: EnrichCliArgs, logger: Log
     throw new TemporalUnreachableError(temporal.address, err);
   }
   const client = new Client({ connection, namespace: config.temporalNamespace });
-  const worker = await createEnrichmentWorker({ config, connection: native, taskQueue, withOpenCti: false, shutdownGraceTime: '1s' });
   const workflowId = `enrich/cli/${request.entityType}/${request.value}/${randomUUID()}`;
+  // The bundle comes straight from the activity to this process (its worker polls a queue of its
+  // own), never through the workflow history, whose payloads are limited to 2 MB.
+  let bundle: StixBundle = { type: 'bundle', id: `bundle--${randomUUID()}`, spec_version: '2.1', objects: [] };
+  const cliSink = (id: string, delivered: StixBundle) => {
+    if (id === workflowId) bundle = delivered;
+  };
+  const worker = await createEnrichmentWorker({ config, connection: native, taskQueue, withOpenCti: false, cliSink, shutdownGraceTime: '1s' });
   try {
     const result = await worker.runUntil(
       client.workflow.execute(WORKFLOW_TYPE, {
@@ -97,7 +103,6 @@ export async function runEnrich(config: Config, args: EnrichCliArgs, logger: Log
         staticSummary: staticSummary(request),
       }) as Promise<EnrichmentResult>,
     );
-    const bundle = result.bundle ?? { type: 'bundle', id: `bundle--${randomUUID()}`, spec_version: '2.1', objects: [] };
     print(printBundle ? JSON.stringify(bundle, null, 2) : `${result.outcome}: ${result.message} (${bundle.objects.length} STIX objects; add --print to see them)`);
     logger.info('Enrichment finished', { workflowId, outcome: result.outcome, message: result.message });
     return result.outcome === 'partial' ? EXIT.partial : EXIT.ok;

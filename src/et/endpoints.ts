@@ -16,6 +16,7 @@ import type {
   ReputationItem,
   SampleDetails,
 } from '../shared/types';
+import { MAX_INVALID_DETAILS } from '../shared/types';
 import type { EtClient } from './client';
 import { EtApiError } from './errors';
 import {
@@ -94,22 +95,29 @@ export function etPath(call: EtCall, value: string): string {
 }
 
 /** Validates each element of a list payload on its own; bad ones are reported, not fatal. */
-function validateItems<T>(schema: z.ZodType<T>, payload: unknown, path: string): { valid: T[]; invalid: DroppedItem[] } {
+function validateItems<T>(schema: z.ZodType<T>, payload: unknown, path: string): Validated<T> {
   if (!Array.isArray(payload)) {
     throw EtApiError.invalidResponse(path, `expected a list in "response", got ${payload === null ? 'null' : typeof payload}`);
   }
   const valid: T[] = [];
   const invalid: DroppedItem[] = [];
+  let invalidCount = 0;
   payload.forEach((item, index) => {
     const parsed = schema.safeParse(item);
     if (parsed.success) valid.push(parsed.data);
-    else invalid.push({ index, reason: describeIssues(parsed.error) });
+    else if (++invalidCount <= MAX_INVALID_DETAILS) invalid.push({ index, reason: describeIssues(parsed.error) });
   });
-  return { valid, invalid };
+  return { valid, invalid, invalidCount };
+}
+
+interface Validated<T> {
+  valid: T[];
+  invalid: DroppedItem[];
+  invalidCount: number;
 }
 
 function emptyList<T>(): EtListResult<T> {
-  return { items: [], total: 0, outsideWindow: 0, overCap: 0, invalid: [] };
+  return { items: [], total: 0, outsideWindow: 0, overCap: 0, invalidCount: 0, invalid: [] };
 }
 
 /** UTC date (`YYYY-MM-DD`) of the oldest last-seen day kept: dates are compared as dates, not instants. */
@@ -121,17 +129,29 @@ export function windowStartDate(now: Date, windowMs: number): string {
  * Window, sort and cap for related objects: keep items last seen on or after the window's first day,
  * most recent `lastSeen` first (ties keep ET's order), then at most `cap` of them.
  */
-function windowAndCap<T extends { lastSeen: string }>(valid: T[], invalid: DroppedItem[], opts: FetchEtCallOptions): EtListResult<T> {
+function windowAndCap<T extends { lastSeen: string }>({ valid, invalid, invalidCount }: Validated<T>, opts: FetchEtCallOptions): EtListResult<T> {
   const since = windowStartDate(opts.now, opts.windowMs);
   // ISO dates compare correctly as strings.
   const inWindow = valid.filter((item) => item.lastSeen >= since);
   inWindow.sort((a, b) => (a.lastSeen === b.lastSeen ? 0 : a.lastSeen > b.lastSeen ? -1 : 1));
   const cap = Math.max(0, Math.floor(opts.cap));
   const items = inWindow.length > cap ? inWindow.slice(0, cap) : inWindow;
-  return { items, total: valid.length, outsideWindow: valid.length - inWindow.length, overCap: inWindow.length - items.length, invalid };
+  return { items, total: valid.length, outsideWindow: valid.length - inWindow.length, overCap: inWindow.length - items.length, invalidCount, invalid };
 }
 
-async function fetchList<T>(client: EtGetter, path: string, schema: z.ZodType<T>, signal: AbortSignal | undefined): Promise<{ valid: T[]; invalid: DroppedItem[] } | null> {
+/**
+ * Reputation categories and geolocations are not windowed nor cut by the operator's cap: ET has a few
+ * dozen categories and one location per address. A runaway answer is still bounded, because every
+ * result travels through Temporal's history.
+ */
+export const MAX_WHOLE_LIST_ITEMS = 1_000;
+
+function whole<T>({ valid, invalid, invalidCount }: Validated<T>): EtListResult<T> {
+  const items = valid.length > MAX_WHOLE_LIST_ITEMS ? valid.slice(0, MAX_WHOLE_LIST_ITEMS) : valid;
+  return { items, total: valid.length, outsideWindow: 0, overCap: valid.length - items.length, invalidCount, invalid };
+}
+
+async function fetchList<T>(client: EtGetter, path: string, schema: z.ZodType<T>, signal: AbortSignal | undefined): Promise<Validated<T> | null> {
   const answer = await client.get(path, signal);
   return answer.kind === 'no-data' ? null : validateItems(schema, answer.payload, path);
 }
@@ -146,7 +166,7 @@ async function fetchObject<T>(client: EtGetter, path: string, schema: z.ZodType<
 
 /**
  * Makes one ET call for `value` and returns its contract result: a list result for list calls
- * (related domains/IPs/samples windowed and capped; reputation and geolocation kept whole), an
+ * (related domains/IPs/samples windowed and capped; reputation and geolocation kept whole, up to MAX_WHOLE_LIST_ITEMS), an
  * object or null (ET has nothing) for `asn` and `sampleDetails`. Throws {@link EtApiError} when the
  * call fails or the answer has the wrong overall shape; single bad list items only land in `invalid`.
  */
@@ -160,23 +180,23 @@ async function fetchAny(client: EtGetter, call: EtCall, value: string, opts: Fet
   switch (call) {
     case 'reputation': {
       const r = await fetchList(client, path, reputationItemSchema, signal);
-      return r ? { items: r.valid, total: r.valid.length, outsideWindow: 0, overCap: 0, invalid: r.invalid } : emptyList<ReputationItem>();
+      return r ? whole(r) : emptyList<ReputationItem>();
     }
     case 'geolocation': {
       const r = await fetchList(client, path, geolocationItemSchema, signal);
-      return r ? { items: r.valid, total: r.valid.length, outsideWindow: 0, overCap: 0, invalid: r.invalid } : emptyList<GeolocationItem>();
+      return r ? whole(r) : emptyList<GeolocationItem>();
     }
     case 'relatedDomains': {
       const r = await fetchList(client, path, relatedDomainItemSchema, signal);
-      return r ? windowAndCap(r.valid, r.invalid, opts) : emptyList<RelatedDomainItem>();
+      return r ? windowAndCap(r, opts) : emptyList<RelatedDomainItem>();
     }
     case 'relatedIps': {
       const r = await fetchList(client, path, relatedIpItemSchema, signal);
-      return r ? windowAndCap(r.valid, r.invalid, opts) : emptyList<RelatedIpItem>();
+      return r ? windowAndCap(r, opts) : emptyList<RelatedIpItem>();
     }
     case 'relatedSamples': {
       const r = await fetchList(client, path, relatedSampleItemSchema, signal);
-      return r ? windowAndCap(r.valid, r.invalid, opts) : emptyList<RelatedSampleItem>();
+      return r ? windowAndCap(r, opts) : emptyList<RelatedSampleItem>();
     }
     case 'asn':
       return fetchObject(client, path, asnSchema, signal);

@@ -133,8 +133,14 @@ export interface EtListResult<T> {
   total: number;
   outsideWindow: number;
   overCap: number;
+  /** Items that failed validation. */
+  invalidCount: number;
+  /** The first of them, with the reason (at most MAX_INVALID_DETAILS: results travel through Temporal's history). */
   invalid: DroppedItem[];
 }
+
+/** How many skipped items a result describes one by one; the rest are only counted. */
+export const MAX_INVALID_DETAILS = 20;
 
 export interface EtFindings {
   reputation?: EtListResult<ReputationItem>;
@@ -166,6 +172,4 @@ export interface EnrichmentResult {
   objectCount: number;
   /** Number of push messages published (after splitting). */
   pushedParts: number;
-  /** The assembled bundle, returned only for one-off CLI runs (they have no platform to push to). */
-  bundle?: StixBundle;
 }

@@ -2,7 +2,8 @@
  * `enrichObservable`: one OpenCTI enrichment request, end to end.
  *
  * Report the work received → query ET (one activity per endpoint, in parallel) → assemble the STIX
- * bundle → deliver it (push queue, playbook answer, or the CLI's result) → close the work truthfully.
+ * bundle and deliver it in one activity (push queue, playbook answer, or the CLI that asked) → close
+ * the work truthfully.
  * Deterministic: no I/O here, only activities.
  */
 import {
@@ -19,6 +20,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { Delivered } from '../activities/deliver';
 import { ErrorType } from '../errors';
 import { EtOutcome } from '../shared/search-attributes';
 import {
@@ -29,7 +31,6 @@ import {
   type EtFindings,
   type FailedCall,
   type Outcome,
-  type StixBundle,
 } from '../shared/types';
 import { describeAdded, describeFailures, describeFindings } from './summary';
 
@@ -51,7 +52,7 @@ const etActivity: ActivityOptions = {
   },
 };
 
-/** Pure computation; a retry only helps against a worker crash. */
+/** Assembly and a hand-over in this process (CLI runs): a retry only helps against a worker crash. */
 const stixActivity: ActivityOptions = { startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } };
 
 /**
@@ -61,7 +62,7 @@ const stixActivity: ActivityOptions = { startToCloseTimeout: '2 minutes', retry:
 const openctiRetry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 };
 /** One GraphQL call each (the client's own timeout is 60 s). */
 const openctiActivity: ActivityOptions = { startToCloseTimeout: '75 seconds', retry: openctiRetry };
-/** The push publishes many parts and heartbeats its progress: a dead worker is noticed in 30 s. */
+/** Assembly, then the push of many parts, heartbeating its progress: a dead worker is noticed in 30 s. */
 const pushActivity: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: openctiRetry };
 
 /** pycti pings a work about every 5 minutes while its handler runs (protocol §3.7); we ping a bit earlier. */
@@ -138,43 +139,43 @@ export async function enrichObservable(request: EnrichmentRequest): Promise<Enri
   });
   const allFailed = failedCalls.length === calls.length;
 
-  // 2. STIX.
-  let bundle: StixBundle | null = null;
-  let added: Record<string, number> = {};
-  if (!allFailed) {
-    setCurrentDetails(`Assembling the STIX bundle for ${subject}`);
-    ({ bundle, added } = await stix.assembleBundle({ request, findings }));
-  }
-  const foundNothing = !allFailed && isNothing(findings);
-
-  // 3. Outcome and the work message.
-  let outcome: Outcome = allFailed ? 'failed' : failedCalls.length > 0 ? 'partial' : foundNothing ? 'no-data' : 'completed';
-  const found = describeFindings(findings);
-  let message = allFailed
-    ? `ProofPoint ET Intelligence: enrichment of ${subject} failed, every ET call failed: ${describeFailures(failedCalls)}`
-    : `ProofPoint ET Intelligence: ${subject}: ${foundNothing ? 'ET has no data on it' : `added ${describeAdded(added)}`}` +
-      (found.length > 0 ? ` (ET answered: ${found.join('; ')})` : '') +
-      (failedCalls.length > 0 ? `. Partial result: ${describeFailures(failedCalls)}` : '');
-
-  // 4. Deliver.
-  let pushedParts = 0;
-  const objectCount = bundle?.objects.length ?? 0;
+  // 2. Assemble and deliver, in one activity: the bundle never enters the history (payloads over
+  //    2 MB are refused there); only the findings and the counts do.
+  let delivered: Delivered | null = null;
+  let deliveryError: { errorType: string; message: string } | null = null;
   try {
     if (request.playbook) {
       // A playbook step must always get a bundle back, even when we found nothing or failed.
       setCurrentDetails(`Answering the playbook for ${subject}`);
-      const answer = outcome === 'failed' || !bundle ? request.playbook.bundle : bundle;
-      const { accepted } = await opencti.answerPlaybook(request.playbook, answer, request.receivedAt);
-      if (!accepted) log.warn('The platform did not accept the playbook answer (unknown playbook or step)', { playbookId: request.playbook.playbookId });
-    } else if (request.trigger !== 'cli' && bundle) {
-      setCurrentDetails(`Pushing ${objectCount} objects for ${subject} to OpenCTI`);
-      ({ parts: pushedParts } = await push.pushBundle({ bundle, workId: request.workId, applicantId: request.applicantId, draftId }));
-      message += `. Sent ${objectCount} objects in ${pushedParts} parts.`;
+      delivered = await opencti.answerPlaybookStep({ request, findings: allFailed ? null : findings });
+      if (!delivered.accepted) log.warn('The platform did not accept the playbook answer (unknown playbook or step)', { playbookId: request.playbook.playbookId });
+    } else if (!allFailed && request.trigger === 'cli') {
+      setCurrentDetails(`Assembling the STIX bundle for ${subject}`);
+      delivered = await stix.deliverToCli({ request, findings, workflowId: workflowInfo().workflowId });
+    } else if (!allFailed) {
+      setCurrentDetails(`Assembling the STIX bundle for ${subject} and pushing it to OpenCTI`);
+      delivered = await push.pushEnrichment({ request, findings });
     }
   } catch (err) {
-    const { errorType, message: why } = describeError(err);
+    deliveryError = describeError(err);
+  }
+  const foundNothing = !allFailed && isNothing(findings);
+
+  // 3. Outcome and the work message.
+  const found = describeFindings(findings);
+  const added = delivered?.added ?? {};
+  const objectCount = deliveryError ? 0 : (delivered?.objectCount ?? 0);
+  const pushedParts = deliveryError ? 0 : (delivered?.parts ?? 0);
+  let outcome: Outcome = allFailed || deliveryError ? 'failed' : failedCalls.length > 0 ? 'partial' : foundNothing ? 'no-data' : 'completed';
+  let message = allFailed
+    ? `ProofPoint ET Intelligence: enrichment of ${subject} failed, every ET call failed: ${describeFailures(failedCalls)}`
+    : `ProofPoint ET Intelligence: ${subject}: ${foundNothing ? 'ET has no data on it' : `added ${describeAdded(added)}`}` +
+      (found.length > 0 ? ` (ET answered: ${found.join('; ')})` : '') +
+      (failedCalls.length > 0 ? `. Partial result: ${describeFailures(failedCalls)}` : '') +
+      (pushedParts > 0 ? `. Sent ${objectCount} objects in ${pushedParts} parts.` : '');
+  if (deliveryError) {
     outcome = 'failed';
-    message = `ProofPoint ET Intelligence: enrichment of ${subject} found data but could not deliver it to OpenCTI (${errorType}: ${why})`;
+    message = `ProofPoint ET Intelligence: enrichment of ${subject} found data but could not deliver it (${deliveryError.errorType}: ${deliveryError.message})`;
   }
 
   // 5. Close the work truthfully.
@@ -194,7 +195,5 @@ export async function enrichObservable(request: EnrichmentRequest): Promise<Enri
     // Fails the run so it shows as Failed in Temporal Web UI and can be re-run from there.
     throw ApplicationFailure.nonRetryable(message, 'EnrichmentFailed', { failedCalls });
   }
-  const result: EnrichmentResult = { outcome, message, failedCalls, objectCount, pushedParts };
-  if (request.trigger === 'cli') result.bundle = bundle ?? undefined;
-  return result;
+  return { outcome, message, failedCalls, objectCount, pushedParts };
 }

@@ -25,7 +25,7 @@ function describeList(name: string, r: EtListResult<unknown>): string {
     if (r.overCap > 0) why.push(`${fmt(r.overCap)} over the cap`);
     parts[0] = `kept ${fmt(r.items.length)} of ${fmt(r.total)} ${what} (${why.join(', ')})`;
   }
-  if (r.invalid.length > 0) parts.push(`${fmt(r.invalid.length)} invalid item(s) skipped`);
+  if (r.invalidCount > 0) parts.push(`${fmt(r.invalidCount)} invalid item(s) skipped`);
   return parts.join(', ');
 }
 

@@ -104,6 +104,11 @@ describe('loadConfig for the connector (worker, bridge)', () => {
   it('refuses a scope listing a type ET Intelligence does not know', () => {
     expect(() => loadConfig({ CONNECTOR_SCOPE: 'IPv4-Addr,Url' })).toThrow(/CONNECTOR_SCOPE: may only list IPv4-Addr, Domain-Name, StixFile/);
   });
+
+  it('caps PROOFPOINT_ET_MAX_RELATED_PER_KIND at 5,000, which keeps each ET answer far under the history payload limit', () => {
+    expect(loadConfig({ PROOFPOINT_ET_MAX_RELATED_PER_KIND: '5000' }).etMaxRelated).toBe(5000);
+    expect(() => loadConfig({ PROOFPOINT_ET_MAX_RELATED_PER_KIND: '5001' })).toThrow(/PROOFPOINT_ET_MAX_RELATED_PER_KIND: must be at most 5000/);
+  });
 });
 
 describe('requireOpenCti', () => {

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EtClient } from '../../../src/et/client';
-import { etPath, fetchEtCall, windowStartDate, type EtGetter, type FetchEtCallOptions } from '../../../src/et/endpoints';
+import { etPath, fetchEtCall, MAX_WHOLE_LIST_ITEMS, windowStartDate, type EtGetter, type FetchEtCallOptions } from '../../../src/et/endpoints';
 import { EtApiError } from '../../../src/et/errors';
 import { asnSchema, geolocationItemSchema, relatedDomainItemSchema, reputationItemSchema, sampleDetailsSchema, toEtDate } from '../../../src/et/schemas';
 import { startFakeEtApi, type FakeEtApi } from '../../../src/fakes/et-api/server';
-import type { EtCall } from '../../../src/shared/types';
+import { MAX_INVALID_DETAILS, type EtCall } from '../../../src/shared/types';
 import { ET_API_KEY, ET_FIXTURES_DIR, readEtIndex, REFERENCE_NOW, WINDOW_MS } from '../../helpers/fixtures';
 
 const OPTS: FetchEtCallOptions = { now: REFERENCE_NOW, windowMs: WINDOW_MS, cap: 1_000 };
@@ -95,6 +95,7 @@ describe('fetchEtCall on every fixture scenario', () => {
       total: 3,
       outsideWindow: 0,
       overCap: 0,
+      invalidCount: 0,
       invalid: [],
     });
 
@@ -125,7 +126,7 @@ describe('fetchEtCall on every fixture scenario', () => {
   });
 
   it('ip-unknown: empty lists and a null asn', async () => {
-    const empty = { items: [], total: 0, outsideWindow: 0, overCap: 0, invalid: [] };
+    const empty = { items: [], total: 0, outsideWindow: 0, overCap: 0, invalidCount: 0, invalid: [] };
     for (const call of ['reputation', 'relatedDomains', 'relatedSamples', 'geolocation'] as const) {
       expect(await fetchEtCall(client, call, '192.0.2.44', OPTS)).toEqual(empty);
     }
@@ -259,6 +260,22 @@ describe('fetchEtCall on every fixture scenario', () => {
     const rep = await fetchEtCall(client, 'reputation', '192.0.2.52', { ...OPTS, cap: 1 });
     expect(rep.items).toHaveLength(4);
     expect(rep.overCap).toBe(0);
+  });
+
+  it('bounds what a runaway answer puts in the history: 1,000 reputation categories, 20 described invalid items', async () => {
+    fake.setAnswers('ips/192.0.2.54/reputation', [ok(Array.from({ length: 5000 }, (_, n) => ({ category: `C${n}`, score: n % 128 })))]);
+    const rep = await fetchEtCall(client, 'reputation', '192.0.2.54', OPTS);
+    expect(rep.items).toHaveLength(MAX_WHOLE_LIST_ITEMS);
+    expect(rep).toMatchObject({ total: 5000, overCap: 5000 - MAX_WHOLE_LIST_ITEMS });
+
+    const broken = Array.from({ length: 30_000 }, () => ({ source: 'not-an-md5', first_seen: '2026-08-01', last_seen: '2026-08-19' }));
+    fake.setAnswers('ips/192.0.2.54/samples', [ok([{ source: 'c4c76bb048796a891fba34a884764a17', first_seen: '2026-08-01', last_seen: '2026-08-19' }, ...broken])]);
+    const samples = await fetchEtCall(client, 'relatedSamples', '192.0.2.54', OPTS);
+    expect(samples.items).toHaveLength(1);
+    expect(samples.invalidCount).toBe(30_000);
+    expect(samples.invalid).toHaveLength(MAX_INVALID_DETAILS);
+    expect(samples.invalid[0]).toMatchObject({ index: 1, reason: expect.stringMatching(/^source: not an MD5/) });
+    expect(JSON.stringify(samples).length).toBeLessThan(10_000);
   });
 
   it('throws invalid-response when a list call gets an object, or an object call fails validation', async () => {

@@ -20,6 +20,7 @@ const list = <T>(items: T[]): EtListResult<T> => ({
   total: items.length,
   outsideWindow: 0,
   overCap: 0,
+  invalidCount: 0,
   invalid: [],
 });
 const run = (s: Scenario, overrides: Partial<EnrichmentInput> = {}) =>

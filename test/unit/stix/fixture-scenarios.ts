@@ -45,6 +45,7 @@ function windowed<I extends Dated, T>(items: I[], map: (item: I) => T): EtListRe
     total: items.length,
     outsideWindow: items.length - kept.length,
     overCap: 0,
+    invalidCount: 0,
     invalid: [],
   };
 }
@@ -53,6 +54,7 @@ const all = <T>(items: T[]): EtListResult<T> => ({
   total: items.length,
   outsideWindow: 0,
   overCap: 0,
+  invalidCount: 0,
   invalid: [],
 });
 
