@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { inject } from 'vitest';
 import { startBridge, type Bridge } from '../../src/bridge';
 import { loadConfig, type Config } from '../../src/config';
 import { startFakeEtApi, type FakeEtApi } from '../../src/fakes/et-api/server';
@@ -29,6 +28,8 @@ export interface HarnessOptions {
   /** Clock of the worker's last-seen window (default: the fixtures' reference time). */
   now?: Date;
   bigDomainDir?: string;
+  /** The Temporal server (default: the one the e2e global set-up started). */
+  temporalAddress?: string;
 }
 
 export interface Harness {
@@ -62,7 +63,8 @@ export function freshRequest(body: Buffer, connectorId: string): { workId: strin
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const temporalAddress = inject('temporalAddress');
+  // vitest is loaded only inside the test runner (scripts pass their own server).
+  const temporalAddress = opts.temporalAddress ?? (await import('vitest')).inject('temporalAddress');
   installRuntime(process.env.E2E_DEBUG ? 'debug' : 'error');
   const logs: string[] = [];
   const logger: Logger = createLogger({}, (line) => {
