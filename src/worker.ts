@@ -13,6 +13,7 @@ import { EtClient } from './et/client';
 import { OpenCtiApi, type Registration } from './opencti/api';
 import { BundlePublisher } from './opencti/push';
 import { brokerSettings, register } from './opencti/registration';
+import { ET_ACTIVITY_OF_CALL } from './shared/types';
 
 /** The workflows entry, as TypeScript source (tsx, vitest) or compiled JavaScript (lib/). */
 function workflowsPath(): string {
@@ -181,4 +182,4 @@ function splitActivities<A extends Record<string, unknown>>(activities: A) {
   return { et, other } as { et: Record<string, (...args: never[]) => unknown>; other: Record<string, (...args: never[]) => unknown> };
 }
 
-const ET_ACTIVITY_NAMES = new Set(['getReputation', 'getRelatedDomains', 'getRelatedIps', 'getRelatedSamples', 'getGeolocation', 'getAsn', 'getSampleDetails']);
+const ET_ACTIVITY_NAMES = new Set(Object.values(ET_ACTIVITY_OF_CALL));

@@ -47,6 +47,7 @@ Commands:
                         re-run every failed (and with --partial, partial) run started in that range, e.g. --since PT12H
   rerun --file <path> [--concurrency N] [--dry-run] [--no-wait]
                         re-run one workflow id, entity id or type:value (IPv4-Addr:198.51.100.7) per line
+                        any re-run of a run: --reuse-answers keeps the ET answers it got and asks ET only for the calls that failed
                         status and rerun use TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_TASK_QUEUE; re-runs are
                         executed by the connector's worker on that task queue, which must be running
 `;

@@ -18,7 +18,8 @@ import { WORKFLOW_TYPE } from '../bridge/start-enrichment';
 import { parseIsoDuration, type Config } from '../config';
 import { ConfigError, TemporalUnreachableError } from '../errors';
 import { EtObservableType, EtObservableValue, EtOutcome, EtRerunOf, EtTrigger, OpenCtiEntityId, OpenCtiWorkId } from '../shared/search-attributes';
-import { OBSERVABLE_TYPES, type EnrichmentRequest, type EnrichmentResult, type FailedCall } from '../shared/types';
+import { tsToDate } from '@temporalio/common/lib/time';
+import { ET_ACTIVITY_OF_CALL, ET_CALLS, OBSERVABLE_TYPES, type EnrichmentRequest, type EnrichmentResult, type EtCall, type EtFindings, type FailedCall, type ReusedAnswers } from '../shared/types';
 import { isTemporalServing } from '../temporal/dev-server';
 
 export interface OpsClient {
@@ -204,6 +205,42 @@ export async function requestOfRun(client: Client, workflowId: string, runId: st
     typeof request.stixEntity === 'object';
   if (!ok) throw new Error(`the input of ${workflowId} (run ${runId}) is not an enrichment request`);
   return request;
+}
+
+/**
+ * The ET answers a run had: the results of its completed ET activities, read from its history (an
+ * activity that failed after its retries has none), and those it reused itself. Null when none.
+ */
+export async function etAnswersOfRun(client: Client, workflowId: string, runId: string): Promise<ReusedAnswers | null> {
+  const callOf = new Map<string, EtCall>(ET_CALLS.map((call) => [ET_ACTIVITY_OF_CALL[call], call]));
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const scheduled = new Map<string, EtCall>();
+  const findings: Record<string, unknown> = {};
+  let oldest: Date | null = null;
+  // A re-run that reused answers had those too: they are carried on with their age.
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  const earlier = started ? defaultPayloadConverter.fromPayload<EnrichmentRequest>(started)?.reusedAnswers : undefined;
+  if (earlier) {
+    Object.assign(findings, earlier.findings);
+    oldest = new Date(earlier.oldestAnswerAt);
+  }
+  for (const event of history.events ?? []) {
+    const sched = event.activityTaskScheduledEventAttributes;
+    const call = sched?.activityType?.name ? callOf.get(sched.activityType.name) : undefined;
+    if (call) scheduled.set(String(event.eventId), call);
+    const done = event.activityTaskCompletedEventAttributes;
+    const doneCall = done ? scheduled.get(String(done.scheduledEventId)) : undefined;
+    if (done && doneCall) {
+      const payload = done.result?.payloads?.[0];
+      findings[doneCall] = payload ? defaultPayloadConverter.fromPayload(payload) : null;
+      const at = event.eventTime ? tsToDate(event.eventTime) : null;
+      if (at && (!oldest || at < oldest)) oldest = at;
+    }
+  }
+  if (Object.keys(findings).length === 0) return null;
+  // In the workflow's call order, whatever order the answers came in.
+  const ordered = Object.fromEntries(ET_CALLS.filter((call) => call in findings).map((call) => [call, findings[call]]));
+  return { workflowId, runId, oldestAnswerAt: (oldest ?? new Date(0)).toISOString(), findings: ordered as EtFindings };
 }
 
 /** How a closed run ended: its result, or the failure Temporal recorded. */

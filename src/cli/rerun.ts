@@ -6,6 +6,7 @@
  *   et-connector rerun --entity <OpenCTI entity standard id> [--no-wait]
  *   et-connector rerun --failed --since <time|duration> [--until <time|duration>] [--partial] [--concurrency N] [--dry-run] [--no-wait]
  *   et-connector rerun --file <path> [--concurrency N] [--dry-run] [--no-wait]
+ *   (any of them) --reuse-answers: reuse the ET answers the old run got; ask ET only for the calls that failed
  *
  * A re-run reads the EnrichmentRequest of the old run from the first event of its history and starts
  * `enrichObservable` with it, as trigger `rerun`, without a work (`workId: null`: the platform closed
@@ -21,11 +22,12 @@ import type { Config } from '../config';
 import { ConfigError } from '../errors';
 import type { Logger } from '../logger';
 import { EtRerunOf } from '../shared/search-attributes';
-import { OBSERVABLE_TYPES, type EnrichmentRequest, type EnrichmentResult, type Outcome } from '../shared/types';
+import { OBSERVABLE_TYPES, type EnrichmentRequest, type EnrichmentResult, type Outcome, type ReusedAnswers } from '../shared/types';
 import { buildCliRequest, EXIT } from './enrich';
 import {
   connectOps,
   describeRun,
+  etAnswersOfRun,
   hasWorker,
   listRuns,
   parseCommandArgs,
@@ -55,8 +57,12 @@ export function rerunWorkflowId(oldWorkflowId: string | null, now: Date): string
 }
 
 /** The request of a re-run: the same entity, as trigger `rerun`, without the closed work or the finished playbook. */
-export function rerunRequest(original: EnrichmentRequest, now: Date): EnrichmentRequest {
-  return { ...original, trigger: 'rerun', workId: null, playbook: null, receivedAt: now.toISOString() };
+export function rerunRequest(original: EnrichmentRequest, now: Date, reusedAnswers: ReusedAnswers | null = null): EnrichmentRequest {
+  // The answers an earlier re-run reused are not carried on: only those asked for now.
+  const { reusedAnswers: _earlier, ...rest } = original;
+  const request: EnrichmentRequest = { ...rest, trigger: 'rerun', workId: null, playbook: null, receivedAt: now.toISOString() };
+  if (reusedAnswers) request.reusedAnswers = reusedAnswers;
+  return request;
 }
 
 /** What to re-run: a run (the latest of the id without runId), an entity's latest run, or a value enriched afresh. */
@@ -105,8 +111,13 @@ export interface RerunPlan {
   rerunOf: { workflowId: string; runId: string } | null;
 }
 
+export interface PlanOptions {
+  /** Reuse the ET answers the old run got, and ask ET only for the calls that failed (`--reuse-answers`). */
+  reuseAnswers?: boolean;
+}
+
 /** Resolves a target to the request to run. Throws an Error whose message is for the operator. */
-export async function planRerun(ops: OpsClient, target: RerunTarget, now: Date): Promise<RerunPlan> {
+export async function planRerun(ops: OpsClient, target: RerunTarget, now: Date, opts: PlanOptions = {}): Promise<RerunPlan> {
   if (target.kind === 'value') {
     const request = { ...buildCliRequestOrThrow(target.type, target.value), trigger: 'rerun' as const, receivedAt: now.toISOString() };
     return { target, request, rerunOf: null };
@@ -124,7 +135,8 @@ export async function planRerun(ops: OpsClient, target: RerunTarget, now: Date):
   if (!desc) throw new Error(`no run ${workflowId}${runId ? ` (run ${runId})` : ''} in namespace ${ops.namespace}`);
   if (desc.type !== WORKFLOW_TYPE) throw new Error(`${workflowId} is a ${desc.type} workflow, not an enrichment (${WORKFLOW_TYPE})`);
   const original = await requestOfRun(ops.client, desc.workflowId, desc.runId);
-  return { target, request: rerunRequest(original, now), rerunOf: { workflowId: desc.workflowId, runId: desc.runId } };
+  const reused = opts.reuseAnswers ? await etAnswersOfRun(ops.client, desc.workflowId, desc.runId) : null;
+  return { target, request: rerunRequest(original, now, reused), rerunOf: { workflowId: desc.workflowId, runId: desc.runId } };
 }
 
 function buildCliRequestOrThrow(type: string, value: string): EnrichmentRequest {
@@ -169,6 +181,13 @@ export async function startRerun(ops: OpsClient, plan: RerunPlan, now: Date): Pr
     }
     throw err;
   }
+}
+
+/** Which ET answers a re-run reuses, e.g. "reputation, relatedDomains (the oldest from 2026-12-04T05:00:00.000Z)". */
+export function describeReuse(request: EnrichmentRequest): string {
+  const reused = request.reusedAnswers;
+  if (!reused) return 'no answer (the run got none): every call is made again';
+  return `${Object.keys(reused.findings).join(', ')} (the oldest from ${reused.oldestAnswerAt}); only the other calls are made again`;
 }
 
 export interface RerunOutcome {
@@ -259,6 +278,7 @@ export async function runRerunCommand(config: Config, argv: string[], logger: Lo
       concurrency: { type: 'string' },
       'dry-run': { type: 'boolean' },
       'no-wait': { type: 'boolean' },
+      'reuse-answers': { type: 'boolean' },
     },
   });
   const modes = [positionals.length > 0, values.entity !== undefined, Boolean(values.failed), values.file !== undefined].filter(Boolean).length;
@@ -271,6 +291,7 @@ export async function runRerunCommand(config: Config, argv: string[], logger: Lo
   }
   if (values.failed && values.since === undefined) throw new ConfigError(['rerun --failed: needs --since <ISO time or duration such as PT12H>']);
   const wait = !values['no-wait'];
+  const plan: PlanOptions = { reuseAnswers: Boolean(values['reuse-answers']) };
   const now = io.now();
 
   // Validate everything the operator typed before connecting.
@@ -290,7 +311,7 @@ export async function runRerunCommand(config: Config, argv: string[], logger: Lo
     }
     if (positionals.length === 1 || values.entity !== undefined) {
       const target: RerunTarget = values.entity !== undefined ? { kind: 'entity', entityId: values.entity.trim() } : { kind: 'run', workflowId: positionals[0]!, runId: values.run };
-      return await rerunOne(ops, target, { wait, dryRun: Boolean(values['dry-run']) }, io, logger);
+      return await rerunOne(ops, target, { wait, dryRun: Boolean(values['dry-run']), plan }, io, logger);
     }
     let targets: RerunTarget[];
     if (range) {
@@ -304,16 +325,16 @@ export async function runRerunCommand(config: Config, argv: string[], logger: Lo
     } else {
       targets = bulkTargets!;
     }
-    return await rerunMany(ops, targets, { wait, dryRun: Boolean(values['dry-run']), concurrency }, io, logger);
+    return await rerunMany(ops, targets, { wait, dryRun: Boolean(values['dry-run']), concurrency, plan }, io, logger);
   } finally {
     await ops.close();
   }
 }
 
-async function rerunOne(ops: OpsClient, target: RerunTarget, opts: { wait: boolean; dryRun: boolean }, io: CommandIo, logger: Logger): Promise<number> {
+async function rerunOne(ops: OpsClient, target: RerunTarget, opts: { wait: boolean; dryRun: boolean; plan: PlanOptions }, io: CommandIo, logger: Logger): Promise<number> {
   let plan: RerunPlan;
   try {
-    plan = await planRerun(ops, target, io.now());
+    plan = await planRerun(ops, target, io.now(), opts.plan);
   } catch (err) {
     io.err.write(`rerun: ${(err as Error).message}\n`);
     return EXIT.failed;
@@ -321,6 +342,7 @@ async function rerunOne(ops: OpsClient, target: RerunTarget, opts: { wait: boole
   const rows: [string, string][] = [];
   if (plan.rerunOf) rows.push(['Re-run of', `${plan.rerunOf.workflowId} (run ${plan.rerunOf.runId})`]);
   rows.push(['Observable', `${plan.request.entityType} ${plan.request.value} (${plan.request.entityId})`]);
+  if (opts.plan.reuseAnswers) rows.push(['Reuses', describeReuse(plan.request)]);
   const print = () => {
     const width = Math.max(...rows.map(([k]) => k.length));
     io.out(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n'));
@@ -351,7 +373,7 @@ async function rerunOne(ops: OpsClient, target: RerunTarget, opts: { wait: boole
 async function rerunMany(
   ops: OpsClient,
   targets: RerunTarget[],
-  opts: { wait: boolean; dryRun: boolean; concurrency: number },
+  opts: { wait: boolean; dryRun: boolean; concurrency: number; plan: PlanOptions },
   io: CommandIo,
   logger: Logger,
 ): Promise<number> {
@@ -362,8 +384,10 @@ async function rerunMany(
     await forEachLimited(targets, opts.concurrency, async (target, i) => {
       const label = describeTarget(target);
       try {
-        const plan = await planRerun(ops, target, io.now());
-        lines[i] = `would re-run ${label}: ${plan.request.entityType} ${plan.request.value}${plan.rerunOf ? '' : ' (fresh enrichment)'}`;
+        const plan = await planRerun(ops, target, io.now(), opts.plan);
+        lines[i] =
+          `would re-run ${label}: ${plan.request.entityType} ${plan.request.value}${plan.rerunOf ? '' : ' (fresh enrichment)'}` +
+          (opts.plan.reuseAnswers && plan.rerunOf ? `, reusing ${describeReuse(plan.request)}` : '');
       } catch (err) {
         unresolved += 1;
         lines[i] = `cannot re-run ${label}: ${(err as Error).message}`;
@@ -379,7 +403,7 @@ async function rerunMany(
   await forEachLimited(targets, opts.concurrency, async (target) => {
     const label = describeTarget(target);
     try {
-      const plan = await planRerun(ops, target, io.now());
+      const plan = await planRerun(ops, target, io.now(), opts.plan);
       const handle = await startRerun(ops, plan, io.now());
       counts.started += 1;
       logger.debug('Re-run started', { workflowId: handle.workflowId, rerunOf: plan.rerunOf?.workflowId });

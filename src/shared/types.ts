@@ -60,11 +60,33 @@ export interface EnrichmentRequest {
   receivedAt: string;
   /** How often a long run pings its work (CONNECTOR_WORK_PING_INTERVAL, seconds; pycti: ~300). */
   workPingIntervalSeconds?: number;
+  /** A re-run with `--reuse-answers`: the ET answers of the earlier run that it does not ask for again. */
+  reusedAnswers?: ReusedAnswers;
+}
+
+/** ET answers an earlier run got, carried into a re-run so that only its failed calls are repeated. */
+export interface ReusedAnswers {
+  workflowId: string;
+  runId: string;
+  /** When the oldest of these answers arrived (ISO 8601): what the re-run's message gives as their age. */
+  oldestAnswerAt: string;
+  findings: EtFindings;
 }
 
 /** The ET Intelligence calls, one activity each. */
 export const ET_CALLS = ['reputation', 'relatedDomains', 'relatedIps', 'relatedSamples', 'geolocation', 'asn', 'sampleDetails'] as const;
 export type EtCall = (typeof ET_CALLS)[number];
+
+/** The activity that makes each call (on the `-et` task queue). */
+export const ET_ACTIVITY_OF_CALL: Record<EtCall, string> = {
+  reputation: 'getReputation',
+  relatedDomains: 'getRelatedDomains',
+  relatedIps: 'getRelatedIps',
+  relatedSamples: 'getRelatedSamples',
+  geolocation: 'getGeolocation',
+  asn: 'getAsn',
+  sampleDetails: 'getSampleDetails',
+};
 
 /** Which calls each observable type makes (et-intelligence.md §1.3). */
 export const CALLS_BY_TYPE: Record<ObservableType, readonly EtCall[]> = {

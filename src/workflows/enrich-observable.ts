@@ -126,18 +126,24 @@ export async function enrichObservable(request: EnrichmentRequest): Promise<Enri
   let closing = false;
   const keepAlive = request.workId ? keepWorkAlive(request.workId, request.workPingIntervalSeconds ?? DEFAULT_WORK_PING_SECONDS, () => closing) : Promise.resolve();
 
-  // 1. ET, all calls of this type in parallel; a failed call costs only its own data.
-  const calls = CALLS_BY_TYPE[request.entityType];
-  setCurrentDetails(`Querying ET Intelligence for ${subject}: ${calls.join(', ')}`);
+  // 1. ET, all calls of this type in parallel; a failed call costs only its own data. A re-run
+  //    with reused answers asks only for the calls its earlier run did not get.
+  const allCalls = CALLS_BY_TYPE[request.entityType];
+  const reused = (request.reusedAnswers?.findings ?? {}) as Record<string, unknown>;
+  const calls = allCalls.filter((call) => !(call in reused));
+  setCurrentDetails(`Querying ET Intelligence for ${subject}: ${calls.join(', ') || 'nothing (every answer reused)'}`);
   const settled = await Promise.allSettled(calls.map((call) => CALL_ACTIVITY[call](request.value)));
-  const findings: EtFindings = {};
+  const fresh: Record<string, unknown> = {};
   const failedCalls: FailedCall[] = [];
   settled.forEach((res, i) => {
     const call = calls[i]!;
-    if (res.status === 'fulfilled') (findings as Record<string, unknown>)[call] = res.value;
+    if (res.status === 'fulfilled') fresh[call] = res.value;
     else failedCalls.push({ call, ...describeError(res.reason) });
   });
-  const allFailed = failedCalls.length === calls.length;
+  const findings: EtFindings = {};
+  for (const call of allCalls) if (call in reused || call in fresh) (findings as Record<string, unknown>)[call] = call in reused ? reused[call] : fresh[call];
+  const allFailed = failedCalls.length === allCalls.length;
+  const reusedCount = allCalls.length - calls.length;
 
   // 2. Assemble and deliver, in one activity: the bundle never enters the history (payloads over
   //    2 MB are refused there); only the findings and the counts do.
@@ -172,6 +178,7 @@ export async function enrichObservable(request: EnrichmentRequest): Promise<Enri
     : `ProofPoint ET Intelligence: ${subject}: ${foundNothing ? 'ET has no data on it' : `added ${describeAdded(added)}`}` +
       (found.length > 0 ? ` (ET answered: ${found.join('; ')})` : '') +
       (failedCalls.length > 0 ? `. Partial result: ${describeFailures(failedCalls)}` : '') +
+      (reusedCount > 0 ? `. Reused ${reusedCount} ET ${reusedCount === 1 ? 'answer' : 'answers'} of ${request.reusedAnswers!.workflowId} (the oldest from ${request.reusedAnswers!.oldestAnswerAt})` : '') +
       (pushedParts > 0 ? `. Sent ${objectCount} objects in ${pushedParts} parts.` : '');
   if (deliveryError) {
     outcome = 'failed';

@@ -278,6 +278,43 @@ describe('et-connector status and rerun', () => {
     expect(withPartial.stdout).toMatch(/^rerun --dry-run: 1 would be re-run, 0 cannot be; nothing started$/m);
   });
 
+  it('rerun --reuse-answers keeps the answers the old run got and asks ET only for the failed call', async () => {
+    const IP = '203.0.113.61';
+    // geoloc refused: a quick partial run with four answers and one failed call.
+    h.et.setAnswers(`ips/${IP}/geoloc`, [readEtAnswer('auth-failed', `ips__${IP_AUTH_FAILED}__geoloc.json`)]);
+    const partial = await enrichFixture(h, 'manual-ipv4-partial.json');
+    expect(JSON.parse((await runCli(['status', partial.workflowId, '--json'], env)).stdout)).toMatchObject({ outcome: 'partial' });
+    const paths = ['reputation', 'domains', 'samples', 'geoloc', 'asn'].map((p) => `ips/${IP}/${p}`);
+    const before = Object.fromEntries(paths.map((p) => [p, h.et.count(p)]));
+
+    // ET is back for geoloc.
+    h.et.setAnswers(`ips/${IP}/geoloc`, [readEtAnswer('ip-rich', 'ips__198.51.100.23__geoloc.json')]);
+    const dry = await runCli(['rerun', partial.workflowId, '--reuse-answers', '--dry-run'], env);
+    expect(dry.stdout).toMatch(/^Reuses\s+reputation, relatedDomains, relatedSamples, asn \(the oldest from \d{4}-.*\); only the other calls are made again$/m);
+    const { code, stdout, stderr } = await runCli(['rerun', partial.workflowId, '--reuse-answers'], env);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^Outcome\s+completed$/m);
+    expect(stdout).toContain(`Reused 4 ET answers of ${partial.workflowId} (the oldest from `);
+
+    // Only geoloc was asked again; the reused calls never reached ET.
+    const after = Object.fromEntries(paths.map((p) => [p, h.et.count(p)]));
+    expect(after).toEqual({ ...before, [`ips/${IP}/geoloc`]: before[`ips/${IP}/geoloc`]! + 1 });
+    const rerunId = /^Workflow\s+(\S+)$/m.exec(stdout)![1]!;
+    const history = await h.client.workflow.getHandle(rerunId).fetchHistory();
+    const activities = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
+    expect(activities).toEqual(['getGeolocation', 'pushEnrichment']);
+    // The bundle holds what every answer gave: labels from the reused reputation, the new location.
+    const status = JSON.parse((await runCli(['status', rerunId, '--json'], env)).stdout);
+    expect(status.message).toMatch(/added \d+ labels, .*locations/);
+
+    // Re-running that re-run with --reuse-answers carries all five answers on, with their age: ET sees nothing.
+    const again = await runCli(['rerun', rerunId, '--reuse-answers'], env);
+    expect(again.code, again.stderr).toBe(0);
+    const oldest = /the oldest from (\S+)\)/.exec(stdout)![1]!;
+    expect(again.stdout).toContain(`Reused 5 ET answers of ${rerunId} (the oldest from ${oldest})`);
+    expect(Object.fromEntries(paths.map((p) => [p, h.et.count(p)]))).toEqual(after);
+  });
+
   it('rerun --file re-runs a workflow id and enriches a type:value afresh', async () => {
     const file = join(tmp, 'reruns.txt');
     writeFileSync(file, `# re-runs asked for by the SOC\n${okRun.workflowId}\n\nStixFile:${MD5.toUpperCase()}\n`);

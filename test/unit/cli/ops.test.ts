@@ -38,6 +38,26 @@ describe('rerunRequest', () => {
     } as unknown as EnrichmentRequest;
     expect(rerunRequest(original, NOW)).toEqual({ ...original, trigger: 'rerun', workId: null, playbook: null, receivedAt: NOW.toISOString() });
   });
+
+  it('carries the answers to reuse, and never those an earlier re-run reused', () => {
+    const earlier = { workflowId: 'enrich/work_0', runId: 'r0', oldestAnswerAt: '2026-01-01T00:00:00.000Z', findings: { asn: null } };
+    const original = {
+      trigger: 'rerun',
+      workId: null,
+      entityId: 'ipv4-addr--1',
+      entityType: 'IPv4-Addr',
+      value: '198.51.100.7',
+      stixEntity: { id: 'ipv4-addr--1', type: 'ipv4-addr', value: '198.51.100.7' },
+      applicantId: null,
+      draftId: null,
+      playbook: null,
+      receivedAt: '2026-01-02T00:00:00.000Z',
+      reusedAnswers: earlier,
+    } as EnrichmentRequest;
+    expect(rerunRequest(original, NOW)).not.toHaveProperty('reusedAnswers');
+    const now = { workflowId: 'enrich/work_1', runId: 'r1', oldestAnswerAt: '2026-01-02T00:00:01.000Z', findings: { asn: null } };
+    expect(rerunRequest(original, NOW, now).reusedAnswers).toBe(now);
+  });
 });
 
 describe('parseTargetLine', () => {

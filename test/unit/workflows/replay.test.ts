@@ -16,7 +16,7 @@ const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 
 describe('replay of recorded enrichObservable histories', () => {
   it('has a history for each trigger and outcome', () => {
-    for (const shape of ['manual-ipv4-completed', 'auto-domain-completed', 'manual-file-completed', 'manual-ipv4-partial', 'manual-ipv4-no-data', 'manual-ipv4-failed', 'playbook-ipv4-completed']) {
+    for (const shape of ['manual-ipv4-completed', 'auto-domain-completed', 'manual-file-completed', 'manual-ipv4-partial', 'manual-ipv4-no-data', 'manual-ipv4-failed', 'playbook-ipv4-completed', 'rerun-ipv4-reused-answers']) {
       expect(files.some((f) => f.endsWith(`-${shape}.json`)), shape).toBe(true);
     }
   });
