@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { StixObject } from '../../../src/shared/types';
 import { BundlePartTooLargeError, encodedSize, jsonSize, makeBundle, splitBundle } from '../../../src/stix/bundle';
-import { buildEnrichmentObjects } from '../../../src/stix/converter';
-import { AUTHOR_NAME, FIXTURE_NOW, loadScenario } from './fixture-scenarios';
+import { convertScenario } from './fixture-scenarios';
 
 function ipRichBundle() {
-  const s = loadScenario('ip-rich');
-  const { objects } = buildEnrichmentObjects({
-    entity: s.stixEntity,
-    entityType: s.entityType,
-    findings: s.findings,
-    authorName: AUTHOR_NAME,
-    now: FIXTURE_NOW,
-  });
-  return { scenario: s, bundle: makeBundle(objects) };
+  const { scenario, objects } = convertScenario('ip-rich');
+  return { scenario, bundle: makeBundle(objects) };
 }
 
 describe('makeBundle', () => {

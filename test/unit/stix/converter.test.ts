@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EtFindings, EtListResult, GeolocationItem, StixObject } from '../../../src/shared/types';
+import type { EtFindings, GeolocationItem, StixObject } from '../../../src/shared/types';
 import { TLP_MARKING_IDS } from '../../../src/shared/tlp';
 import {
   buildEnrichmentObjects,
@@ -9,20 +9,13 @@ import {
 } from '../../../src/stix/converter';
 import { identityId, locationId, observableId, relationshipId } from '../../../src/stix/ids';
 import { assertMatchesExpected } from '../../helpers/expected-matcher';
-import { AUTHOR_NAME, FIXTURE_NOW, loadScenario, SCENARIO_NAMES, type Scenario } from './fixture-scenarios';
+import { AUTHOR_NAME, FIXTURE_NOW, listOf, loadScenario, SCENARIO_NAMES, type Scenario } from './fixture-scenarios';
 
 const AUTHOR_ID = 'identity--fed9dc45-9659-5e32-9d2d-eb9a45df43a7';
 const AMBER_STRICT = TLP_MARKING_IDS['TLP:AMBER+STRICT'];
 const GREEN = TLP_MARKING_IDS['TLP:GREEN'];
 
-const list = <T>(items: T[]): EtListResult<T> => ({
-  items,
-  total: items.length,
-  outsideWindow: 0,
-  overCap: 0,
-  invalidCount: 0,
-  invalid: [],
-});
+const list = listOf;
 const run = (s: Scenario, overrides: Partial<EnrichmentInput> = {}) =>
   buildEnrichmentObjects({
     entity: s.stixEntity,

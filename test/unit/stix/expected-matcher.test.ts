@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { StixObject } from '../../../src/shared/types';
-import { buildEnrichmentObjects, SCO_EXTENSION_ID } from '../../../src/stix/converter';
+import { SCO_EXTENSION_ID } from '../../../src/stix/converter';
 import { locationId, observableId } from '../../../src/stix/ids';
 import { assertMatchesExpected, matchExpected } from '../../helpers/expected-matcher';
-import { AUTHOR_NAME, FIXTURE_NOW, loadScenario, type Scenario } from './fixture-scenarios';
+import { convertScenario, type Scenario } from './fixture-scenarios';
 
 /** A scenario's converter output plus a function checking a (modified) copy of it. */
 function setup(name: Scenario['name']) {
-  const s = loadScenario(name);
-  const { objects } = buildEnrichmentObjects({
-    entity: s.stixEntity,
-    entityType: s.entityType,
-    findings: s.findings,
-    authorName: AUTHOR_NAME,
-    now: FIXTURE_NOW,
-  });
+  const { scenario: s, objects } = convertScenario(name);
   const message = { entityId: s.entityId, stixEntity: s.stixEntity };
   const check = (edit: (objects: StixObject[]) => StixObject[] | void): string[] => {
     const copy = structuredClone(objects);

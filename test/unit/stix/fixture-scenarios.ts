@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { EtFindings, EtListResult, ObservableType, StixObject } from '../../../src/shared/types';
+import { buildEnrichmentObjects } from '../../../src/stix/converter';
 
 export const FIXTURES_DIR = join(
   process.env.SHARED_DIR ?? resolve(__dirname, '..', '..', '..', '..', 'shared'),
@@ -49,7 +50,8 @@ function windowed<I extends Dated, T>(items: I[], map: (item: I) => T): EtListRe
     invalid: [],
   };
 }
-const all = <T>(items: T[]): EtListResult<T> => ({
+/** An ET list result that kept every item (nothing outside the window, over the cap or invalid). */
+export const listOf = <T>(items: T[]): EtListResult<T> => ({
   items,
   total: items.length,
   outsideWindow: 0,
@@ -59,7 +61,7 @@ const all = <T>(items: T[]): EtListResult<T> => ({
 });
 
 function reputation(scenario: string, file: string): EtListResult<{ category: string; score: number }> {
-  return all(etResponse<Array<{ category: string; score: number }>>(scenario, file));
+  return listOf(etResponse<Array<{ category: string; score: number }>>(scenario, file));
 }
 function samples(scenario: string, file: string): EtFindings['relatedSamples'] {
   return windowed(etResponse<Array<Dated & { source: string }>>(scenario, file), (s) => ({
@@ -96,7 +98,7 @@ function findingsFor(name: Scenario['name']): EtFindings {
           lastSeen: d.last_seen,
         })),
         relatedSamples: samples(name, `${p}samples.json`),
-        geolocation: all(
+        geolocation: listOf(
           geo.map((g) => ({
             ip: g.ip,
             countryCode: g.country_code,
@@ -166,3 +168,16 @@ export function loadScenario(name: Scenario['name']): Scenario {
 }
 
 export const SCENARIO_NAMES: ReadonlyArray<Scenario['name']> = ['ip-rich', 'domain-rich', 'file-md5'];
+
+/** A scenario and the objects the converter makes of it, at the fixture clock, by the ET author. */
+export function convertScenario(name: Scenario['name']): { scenario: Scenario; objects: StixObject[] } {
+  const scenario = loadScenario(name);
+  const { objects } = buildEnrichmentObjects({
+    entity: scenario.stixEntity,
+    entityType: scenario.entityType,
+    findings: scenario.findings,
+    authorName: AUTHOR_NAME,
+    now: FIXTURE_NOW,
+  });
+  return { scenario, objects };
+}

@@ -1,30 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { EtListResult, StixObject } from '../../../src/shared/types';
+import type { StixObject } from '../../../src/shared/types';
 import { TLP_LEVELS } from '../../../src/shared/tlp';
 import { buildEnrichmentObjects } from '../../../src/stix/converter';
 import { observableId } from '../../../src/stix/ids';
 import { validateStixObject } from '../../helpers/stix-schema';
-import { AUTHOR_NAME, FIXTURE_NOW, loadScenario, SCENARIO_NAMES } from './fixture-scenarios';
-
-const list = <T>(items: T[]): EtListResult<T> => ({
-  items,
-  total: items.length,
-  outsideWindow: 0,
-  overCap: 0,
-  invalidCount: 0,
-  invalid: [],
-});
+import { AUTHOR_NAME, convertScenario, FIXTURE_NOW, listOf as list, SCENARIO_NAMES } from './fixture-scenarios';
 
 describe('STIX 2.1 schema validity (OASIS cti-stix2-json-schemas)', () => {
   it.each(SCENARIO_NAMES)('every object produced for %s is valid', (name) => {
-    const s = loadScenario(name);
-    const { objects } = buildEnrichmentObjects({
-      entity: s.stixEntity,
-      entityType: s.entityType,
-      findings: s.findings,
-      authorName: AUTHOR_NAME,
-      now: FIXTURE_NOW,
-    });
+    const { objects } = convertScenario(name);
     expect(objects.length).toBeGreaterThan(0);
     expect(objects.flatMap(validateStixObject)).toEqual([]);
   });
@@ -53,14 +37,7 @@ describe('STIX 2.1 schema validity (OASIS cti-stix2-json-schemas)', () => {
   });
 
   it('an IPv6 related to a domain is a valid ipv6-addr', () => {
-    const s = loadScenario('domain-rich');
-    const { objects } = buildEnrichmentObjects({
-      entity: s.stixEntity,
-      entityType: s.entityType,
-      findings: s.findings,
-      authorName: AUTHOR_NAME,
-      now: FIXTURE_NOW,
-    });
+    const { objects } = convertScenario('domain-rich');
     const ipv6 = objects.filter((o) => o.type === 'ipv6-addr');
     expect(ipv6).toHaveLength(1);
     expect(ipv6.flatMap(validateStixObject)).toEqual([]);
