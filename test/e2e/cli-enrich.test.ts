@@ -2,26 +2,12 @@
  * `et-connector enrich ... --print`: one manual enrichment through the same workflow on the real
  * Temporal server, against the (fake) ET API, with no OpenCTI. The bundle goes to stdout.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startFakeEtApi, type FakeEtApi } from '../../src/fakes/et-api/server';
 import type { StixBundle } from '../../src/shared/types';
 import { ET_API_KEY, ET_FIXTURES_DIR } from '../helpers/fixtures';
+import { runCli } from '../helpers/run-cli';
 import { validateStixObject } from '../helpers/stix-schema';
-
-const BIN = join(__dirname, '../../bin/et-connector.js');
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', CONFIG_FILE: '/dev/null', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('et-connector enrich --print', () => {
   let et: FakeEtApi;

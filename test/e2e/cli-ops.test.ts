@@ -3,7 +3,6 @@
  * process talking to the real Temporal dev server, and the harness's worker (on the task queue the
  * CLI is given) executes the re-runs against the fake ET API and the fake OpenCTI platform.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,28 +12,7 @@ import { entityFor } from '../../src/cli/enrich';
 import { EtRerunOf, EtTrigger } from '../../src/shared/search-attributes';
 import { readEtAnswer } from '../helpers/fixtures';
 import { startHarness, type Harness } from '../helpers/harness';
-
-const BIN = join(__dirname, '../../bin/et-connector.js');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', CONFIG_FILE: '/dev/null', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => {
-      if (process.env.E2E_DEBUG) process.stderr.write(`$ et-connector ${args.join(' ')}\n${stdout}${stderr}(exit ${code})\n`);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runCli } from '../helpers/run-cli';
 
 /** Waits until Temporal has closed the run (the work is closed a moment before the workflow ends). */
 async function waitWorkflowClosed(client: Client, workflowId: string, timeoutMs = 30_000): Promise<string> {
