@@ -18,6 +18,8 @@ export interface EtActivityDeps {
 }
 
 function toFailure(err: unknown): unknown {
+  // A value of the wrong kind for the call (see etPath) is a caller bug: asking again cannot help.
+  if (err instanceof RangeError) return ApplicationFailure.create({ message: err.message, type: 'EtValueRefused', nonRetryable: true });
   if (!(err instanceof EtApiError)) return err;
   // 401/403 and malformed answers cannot get better by retrying; the rest can.
   const nonRetryable = err.code === 'auth' || err.code === 'invalid-response';

@@ -4,7 +4,7 @@
  * reason), or drop it as unreadable.
  */
 import { createHash } from 'node:crypto';
-import { isIPv4 } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import { highestTlp, isTlpAllowed, type TlpLevel } from '../shared/tlp';
@@ -87,10 +87,25 @@ export function observableValue(type: ObservableType, entity: StixObject): { val
     if (!isIPv4(value.trim())) return { error: `"${value.slice(0, 64)}" is not a single IPv4 address (ranges and CIDR blocks are not enriched)` };
     return { value: value.trim() };
   }
-  // ET knows domains in ASCII (punycode) form; the entity keeps its own id and value.
-  const ascii = domainToASCII(value.trim().replace(/\.$/, ''));
-  if (!ascii || !ascii.includes('.')) return { error: `"${value.slice(0, 64)}" is not a domain name ET can look up` };
-  return { value: ascii.toLowerCase() };
+  return domainValue(value);
+}
+
+/** Characters a host name never has; domainToASCII would cut the value at some of them. */
+const NOT_IN_HOST_NAME = /[\s/?#%\\@:[\]]/;
+/** Labels of letters, digits, '-' and '_' (ET lists service names such as _dmarc), joined by dots. */
+const ASCII_HOST_NAME = /^(?=.{1,253}$)[a-z0-9_-]{1,63}(\.[a-z0-9_-]{1,63})+$/;
+
+/** ET knows domains in ASCII (punycode) form; the entity keeps its own id and value. */
+function domainValue(value: string): { value: string } | { error: string } {
+  const shown = `"${value.slice(0, 64)}"`;
+  const trimmed = value.trim().replace(/\.$/, '');
+  // The WHATWG parser also reads '127.1' and '0x7f.0.0.1' as IPv4 addresses: test after converting.
+  const ascii = NOT_IN_HOST_NAME.test(trimmed) ? '' : domainToASCII(trimmed).toLowerCase();
+  if (isIP(ascii) !== 0 || isIP(trimmed) !== 0) {
+    return { error: `${shown} is an IP address, not a domain name: enrich it as an IPv4-Addr (or IPv6-Addr) observable` };
+  }
+  if (!ASCII_HOST_NAME.test(ascii)) return { error: `${shown} is not a domain name ET can look up` };
+  return { value: ascii };
 }
 
 function entityTypeOf(entity: StixObject, given: string | undefined): string | undefined {

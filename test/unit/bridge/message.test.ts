@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, type Decision, type DecideOptions } from '../../../src/bridge/message';
+import { decide, observableValue, type Decision, type DecideOptions } from '../../../src/bridge/message';
 import { readMessage } from '../../helpers/fixtures';
 
 const opts: DecideOptions = {
@@ -105,5 +105,28 @@ describe('decide (listen-queue message -> what the bridge does)', () => {
     const msg = JSON.parse(readMessage('manual-ipv4.json').toString());
     msg.event.entity_id = 'x'.repeat(100_000);
     expect(decide(Buffer.from(JSON.stringify(msg)), opts).kind).toBe('invalid');
+  });
+});
+
+describe('observableValue: what ET is asked about a Domain-Name', () => {
+  const ask = (value: string) => observableValue('Domain-Name', { type: 'domain-name', spec_version: '2.1', id: 'domain-name--x', value });
+
+  it.each(['198.51.100.7', '127.1', '0x7f.0.0.1', '2001:db8::1'])('refuses %s: an IP address is not a domain name', (value) => {
+    expect(ask(value)).toEqual({ error: expect.stringContaining('is an IP address, not a domain name: enrich it as an IPv4-Addr') });
+  });
+
+  it.each(['x.example/evil', 'a?b.example', 'user@x.example', 'x.example:8080', 'a b.example', 'ex..example', 'localhost', 'x'.repeat(64) + '.example'])(
+    'refuses %s instead of asking ET about a part of it',
+    (value) => {
+      expect(ask(value)).toEqual({ error: expect.stringContaining('is not a domain name ET can look up') });
+    },
+  );
+
+  it.each([
+    ['EXAMPLE.COM.', 'example.com'],
+    ['bücher.example', 'xn--bcher-kva.example'],
+    ['_dmarc.example.org', '_dmarc.example.org'],
+  ])('asks about %s as %s', (value, expected) => {
+    expect(ask(value)).toEqual({ value: expected });
   });
 });
