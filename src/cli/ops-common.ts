@@ -168,14 +168,21 @@ export async function listRuns(client: Client, query: string): Promise<RunSummar
   return runs.sort((a, b) => b.startTime.localeCompare(a.startTime) || a.workflowId.localeCompare(b.workflowId));
 }
 
+function grpcCode(err: unknown): number | undefined {
+  const { code, cause } = (err ?? {}) as { code?: unknown; cause?: { code?: unknown } };
+  if (typeof code === 'number') return code;
+  return typeof cause?.code === 'number' ? cause.code : undefined;
+}
+
 /** Describes a run (the latest run of the id when runId is not given); null when Temporal does not know it. */
 export async function describeRun(client: Client, workflowId: string, runId?: string): Promise<WorkflowExecutionDescription | null> {
   try {
     return await client.workflow.getHandle(workflowId, runId).describe();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return null;
-    // An unknown or malformed run id is the operator's typo, not a crash.
-    if ((err as { code?: number }).code === 3 /* INVALID_ARGUMENT */) return null;
+    // An unknown or malformed run id is the operator's typo, not a crash. The client wraps the
+    // gRPC error (and its code) in a ServiceError.
+    if (grpcCode(err) === 3 /* INVALID_ARGUMENT */ || grpcCode(err) === 5 /* NOT_FOUND */) return null;
     throw err;
   }
 }

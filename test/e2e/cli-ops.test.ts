@@ -107,6 +107,16 @@ describe('et-connector status and rerun', () => {
     expect(badOption.stderr).toContain('--since');
   });
 
+  it('a mistyped run id is an unknown run, not a crash', async () => {
+    const status = await runCli(['status', 'enrich/no-such-run', '--run', 'not-a-run'], env);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toBe('status: no run enrich/no-such-run (run not-a-run) in namespace default\n');
+    const rerun = await runCli(['rerun', 'enrich/no-such-run', '--run', 'garbage'], env);
+    expect(rerun.code).toBe(1);
+    expect(rerun.stderr).toContain('rerun: no run enrich/no-such-run (run garbage)');
+    expect(rerun.stderr).not.toContain('ServiceError');
+  });
+
   it('rerun <workflowId> starts a new workflow (EtRerunOf = old id) that pushes the bundle without a work; the old run is untouched', async () => {
     const before = await h.client.workflow.getHandle(okRun.workflowId).describe();
     const workBefore = h.opencti.work(okRun.workId)!;
