@@ -21,6 +21,7 @@ import { ConfigError, TemporalUnreachableError } from '../errors';
 import { createLogger, setLogLevel } from '../logger';
 import { OBSERVABLE_TYPES } from '../shared/types';
 import { cliRequestProblems, EXIT, runEnrich } from './enrich';
+import { runEnrichEntity } from './enrich-entity';
 import { parseCommandArgs } from './ops-common';
 import { runRerunCommand } from './rerun';
 import { runStatusCommand } from './status';
@@ -34,7 +35,11 @@ Commands:
   bridge                run the OpenCTI bridge only
   demo                  run three enrichments end to end against the bundled fakes
   enrich --type T --value V [--print]
-                        enrich one value now (T: IPv4-Addr, Domain-Name, StixFile with an MD5) and print the STIX bundle
+                        enrich one value now, here, without OpenCTI (T: IPv4-Addr, Domain-Name, StixFile with an MD5);
+                        prints a summary, or the STIX bundle with --print
+  enrich --entity <OpenCTI id> [--no-wait]
+                        ask OpenCTI to enrich one of its entities with this connector now (as its Enrich button does):
+                        the running connector pushes the result into OpenCTI; waits for the run's outcome
   status <workflowId> [--run <runId>] [--json]
                         what became of one enrichment run: status, outcome, trigger, observable, times, work message or failure
   status --value V [--limit N] [--json]
@@ -73,13 +78,30 @@ async function main(argv: string[]): Promise<number> {
       // A mistyped option is the only thing reported: listing the options it hid as missing misleads.
       const { values } = parseCommandArgs('enrich', {
         args: rest,
-        options: { type: { type: 'string' }, value: { type: 'string' }, print: { type: 'boolean' }, help: { type: 'boolean' } },
+        options: {
+          type: { type: 'string' },
+          value: { type: 'string' },
+          print: { type: 'boolean' },
+          entity: { type: 'string' },
+          'no-wait': { type: 'boolean' },
+          help: { type: 'boolean' },
+        },
       });
       if (values.help) {
         process.stdout.write(USAGE);
         return EXIT.ok;
       }
-      if (!values.type) problems.push(`--type: required (${OBSERVABLE_TYPES.join(', ')})`);
+      if (values.entity !== undefined) {
+        // An OpenCTI entity: the platform queues the request and the running connector pushes the result.
+        if (values.type || values.value || values.print) problems.push('--entity: give either --entity or --type/--value (--print is for --type/--value)');
+        if (values.entity.trim() === '') problems.push('--entity: the OpenCTI id (standard id such as ipv4-addr--…, or internal id) of the entity');
+        const config = loadConfig(process.env, 'none', problems);
+        setLogLevel(config.logLevel);
+        const io = { out: (text: string) => process.stdout.write(`${text}\n`), err: (text: string) => process.stderr.write(`${text}\n`) };
+        return runEnrichEntity(config, values.entity.trim(), { wait: values['no-wait'] !== true, startTimeoutMs: 120_000 }, io);
+      }
+      if (values['no-wait']) problems.push('--no-wait: only with --entity (--type/--value runs here and prints the bundle)');
+      if (!values.type) problems.push(`--type: required (${OBSERVABLE_TYPES.join(', ')}), or --entity <OpenCTI id>`);
       if (!values.value) problems.push('--value: required (an IPv4 address, a domain name, or an MD5)');
       if (values.type && values.value) problems.push(...cliRequestProblems({ type: values.type, value: values.value }));
       // One message with every problem: the arguments and the configuration together.

@@ -329,4 +329,31 @@ describe('et-connector status and rerun', () => {
     expect(res.stderr).toContain('enrich/no-such-run: failed: no run enrich/no-such-run');
     expect(res.stderr).toContain('IPv4-Addr:not-an-ip: failed: --value:');
   });
+
+  it('enrich --entity asks OpenCTI to enrich an entity it knows: the platform queues it, the connector pushes it, the CLI reports the outcome', async () => {
+    const entity = entityFor('IPv4-Addr', IP_RICH);
+    h.opencti.addEntity({ entityId: entity.id, entityType: 'IPv4-Addr', stixEntity: entity });
+    const { code, stdout, stderr } = await runCli(['enrich', '--entity', entity.id], env);
+    expect(code, stderr).toBe(0);
+    const workId = /work (work_\S+)\)/.exec(stderr)![1]!;
+    expect(stderr).toContain(`the connector runs it as enrich/${workId}`);
+    expect(stdout).toMatch(/^completed: ProofPoint ET Intelligence: IPv4-Addr 198\.51\.100\.23: added /);
+    // One work, created by the platform and closed by the run, and the bundle imported through it.
+    const work = await h.opencti.waitForWork(workId, 'complete', 30_000);
+    expect(work.messages.at(-1)?.message).toBe(stdout.trim().replace(/^completed: /, ''));
+    expect(h.opencti.bundleFor(workId).some((o) => o.id === entity.id)).toBe(true);
+    const d = await h.client.workflow.getHandle(`enrich/${workId}`).describe();
+    expect(d.typedSearchAttributes.get(EtTrigger)).toBe('manual');
+  });
+
+  it('enrich --entity of an entity OpenCTI does not know says so, and starts nothing', async () => {
+    const before = h.opencti.works.size;
+    const res = await runCli(['enrich', '--entity', 'ipv4-addr--00000000-0000-5000-8000-000000000000'], env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe('enrich: OpenCTI has no entity ipv4-addr--00000000-0000-5000-8000-000000000000 (or this token cannot see it)\n');
+    expect(h.opencti.works.size).toBe(before);
+    const mixed = await runCli(['enrich', '--entity', 'x', '--type', 'IPv4-Addr'], env);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain('give either --entity or --type/--value');
+  });
 });
