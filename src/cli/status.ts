@@ -80,6 +80,13 @@ export async function getRunStatus(client: Client, workflowId: string, runId?: s
   };
 }
 
+/** Where the bundle went: a CLI run hands it to the shell that asked, a playbook run to its playbook. */
+function deliveryRow(trigger: string | null, objects: number, parts: number): [string, string] {
+  if (trigger === 'cli') return ['Delivered', `${objects} objects to the et-connector enrich that asked (nothing pushed to OpenCTI)`];
+  if (trigger === 'playbook' && parts === 0) return ['Delivered', `${objects} objects in the bundle returned to the playbook`];
+  return ['Pushed', `${objects} objects in ${parts} parts`];
+}
+
 /** Human-readable, one field a line. */
 export function formatRunStatus(s: RunStatus): string {
   const rows: [string, string][] = [
@@ -94,7 +101,7 @@ export function formatRunStatus(s: RunStatus): string {
   if (s.rerunOf) rows.push(['Re-run of', s.rerunOf]);
   rows.push(['Started', s.startTime]);
   if (s.closeTime) rows.push(['Closed', `${s.closeTime} (after ${formatDuration(Date.parse(s.closeTime) - Date.parse(s.startTime))})`]);
-  if (s.objectCount !== null) rows.push(['Pushed', `${s.objectCount} objects in ${s.pushedParts ?? 0} parts`]);
+  if (s.objectCount !== null) rows.push(deliveryRow(s.trigger, s.objectCount, s.pushedParts ?? 0));
   if (s.failure) rows.push(['Failure', `${s.failure.type ?? 'Error'}: ${s.failure.message}`]);
   else if (s.message) rows.push(['Message', s.message]);
   for (const c of s.failedCalls) rows.push(['Failed call', `${c.call}: ${c.errorType}: ${c.message}`]);
