@@ -91,6 +91,8 @@ export async function runDemo(config: Config, logger: Logger, print: (line: stri
     if (running.temporal.uiUrl) print(`These runs are kept in the embedded Temporal server: run \`npm start\` and open ${running.temporal.uiUrl} to browse them.`);
   } finally {
     await running?.stop();
+    // This run's connector id is its own: drop its queues so demos do not pile them up on the broker.
+    await sandbox.opencti.deleteConnector(isolated.connectorId).catch(() => undefined);
     await sandbox.stop();
   }
   print(`demo: ${completed} of ${DEMO_REQUESTS.length} enrichments completed, ${failed} failed`);

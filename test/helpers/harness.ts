@@ -144,6 +144,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await enrichmentWorker.close();
       await native.close();
       await connection.close();
+      await opencti.deleteConnector(connectorId).catch(() => undefined);
       await opencti.close();
       await et.close();
     },

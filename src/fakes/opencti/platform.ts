@@ -18,7 +18,7 @@ import {
   readRequestIds,
 } from './messages';
 import { PlaybookStore } from './playbooks';
-import { type ConnectorQueueNames, connectorQueueNames, declareConnectorTopology, purgeConnectorQueues } from './topology';
+import { type ConnectorQueueNames, connectorQueueNames, declareConnectorTopology, deleteConnectorQueues, purgeConnectorQueues } from './topology';
 import { ListenForwarder } from './listen-forwarder';
 import { WorkerSim } from './worker-sim';
 import { type WorkRecord, WorkStore } from './works';
@@ -145,6 +145,11 @@ export class FakePlatform {
     this.connectors.resetState(record);
     await this.broker.withChannel((channel) => purgeConnectorQueues(channel, connectorId, this.settings.queuePrefix));
     return record;
+  }
+
+  /** Connector deletion (Data > Ingestion > Connectors > delete): both queues go with it. */
+  async deleteConnector(connectorId: string): Promise<void> {
+    await this.broker.withChannel((channel) => deleteConnectorQueues(channel, connectorId, this.settings.queuePrefix));
   }
 
   /** Creates a `wait` work for a registered connector, as the platform does before publishing. */

@@ -131,6 +131,8 @@ export interface FakeOpenCti {
   registerPlaybook(playbookId: string, stepIds: readonly string[]): void;
   /** Makes an entity known to `stixCoreObjectEdit(id) { askEnrichment }`. */
   addEntity(entity: EnrichmentEntity): void;
+  /** Deletes the connector's two queues, as deleting a connector in the platform does (demo and test clean-up). */
+  deleteConnector(connectorId: string): Promise<void>;
   /** Admin "reset state": purges both queues, state "" and reset flag until the next ping. */
   resetState(connectorId: string): Promise<void>;
   /** Makes the worker simulation report import errors for the objects the hook picks. */
@@ -297,6 +299,7 @@ export async function startFakeOpenCti(options: FakeOpenCtiOptions): Promise<Fak
     askPlaybookEnrichment: (connectorId, bundle, entityId, ids) => platform.askPlaybookEnrichment(connectorId, bundle, entityId, ids),
     registerPlaybook: (playbookId, stepIds) => platform.playbooks.register(playbookId, stepIds),
     addEntity: (entity) => platform.addEntity(entity),
+    deleteConnector: (connectorId) => platform.deleteConnector(connectorId),
     resetState: async (connectorId) => {
       await platform.resetState(connectorId);
     },

@@ -70,6 +70,13 @@ export async function declareConnectorTopology(channel: Channel, decl: QueueDecl
   return names;
 }
 
+/** Deletes both queues, as the platform does when an operator deletes the connector. */
+export async function deleteConnectorQueues(channel: Channel, connectorId: string, queuePrefix?: string): Promise<void> {
+  const names = connectorQueueNames(connectorId, queuePrefix);
+  await channel.deleteQueue(names.listen);
+  await channel.deleteQueue(names.push);
+}
+
 /**
  * Empties both queues, as `resetStateConnector` does through the management API
  * (`DELETE /api/queues/<vhost>/<queue>/contents`); here with AMQP `queue.purge`, same effect.

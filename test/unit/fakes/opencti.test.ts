@@ -272,6 +272,23 @@ describe('fake OpenCTI: RabbitMQ topology and state reset', () => {
     });
   });
 
+  it('deletes both queues of a deleted connector (and nothing else)', async () => {
+    const id = newConnectorId();
+    const other = newConnectorId();
+    await register(id);
+    await register(other);
+    await fake.deleteConnector(id);
+    for (const queue of [`listen_${id}`, `push_${id}`]) {
+      await withChannel(async (ch) => {
+        await expect(ch.checkQueue(queue)).rejects.toThrow(/NOT_FOUND/);
+      });
+    }
+    await withChannel(async (ch) => {
+      await expect(ch.checkQueue(`listen_${other}`)).resolves.toMatchObject({ messageCount: 0 });
+    });
+    created = created.filter((c) => c !== id);
+  });
+
   it('implements the reset flag: purge, state "" on the next ping without storing it, then normal again', async () => {
     const id = newConnectorId();
     await register(id);
