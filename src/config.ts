@@ -3,8 +3,10 @@
  *
  * Names follow the OpenCTI connector habits (`OPENCTI_*`, `CONNECTOR_*`, `MQ_*`) plus
  * `PROOFPOINT_ET_*` for this connector and `TEMPORAL_*` for Temporal. The original Python
- * connector's `PROOFPOINT_ET_INTELLIGENCE_*` spellings are accepted as aliases. Environment
- * variables win over `config.yml`, which wins over defaults.
+ * connector's `PROOFPOINT_ET_INTELLIGENCE_*` spellings (and its `proofpoint_et_intelligence:`
+ * config.yml section) are accepted as aliases; two spellings with different values are refused.
+ * Environment variables win over `config.yml`, which wins over defaults. Unknown config.yml keys are
+ * refused, so a typo never leaves a setting at its default unnoticed.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -13,6 +15,7 @@ import { ConfigError } from './errors';
 import { OBSERVABLE_TYPES } from './shared/types';
 import { TLP_LEVELS, type TlpLevel } from './shared/tlp';
 
+/** The id in sandbox mode and for commands that register nothing; a real platform needs CONNECTOR_ID. */
 export const DEFAULT_CONNECTOR_ID = 'f2de8084-47ab-4ff2-ae63-e5a7c6e5c720';
 export const DEFAULT_CONNECTOR_NAME = 'ProofPoint ET Intelligence';
 export const DEFAULT_ET_BASE_URL = 'https://api.emergingthreats.net/v1/';
@@ -69,12 +72,66 @@ type SourceKey = keyof typeof SOURCES;
 /** Every setting's canonical environment variable name (the manifest's config schema lists them). */
 export const CONFIG_ENV_NAMES: readonly string[] = Object.values(SOURCES).map((s) => s.env[0]);
 
-const bool = z
-  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])], { message: 'must be true or false' })
-  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
-const url = (_what: string) => z.url({ message: 'must be an http(s) URL', protocol: /^https?$/ });
+/** The original Python connector's config.yml section, read as an alias of `proofpoint_et:`. */
+const YAML_ALIAS_SECTIONS: Record<string, string> = { proofpoint_et_intelligence: 'proofpoint_et' };
+/** Keys a pycti config.yml carries that mean nothing here (the type is fixed): accepted, not used. */
+const IGNORED_YAML_KEYS = new Set(['connector.type']);
+
+/** Every config.yml path a setting may be read from, the canonical one first. */
+function yamlPaths(key: SourceKey): string[][] {
+  const [section, name] = SOURCES[key].yaml;
+  const aliases = Object.entries(YAML_ALIAS_SECTIONS).filter(([, canonical]) => canonical === section);
+  return [[section, name], ...aliases.map(([alias]) => [alias, name])];
+}
+
+// pycti's get_config_variable takes yes/no and true/false (also True/False); 1/0 are kept from before.
+const BOOL_WORDS = new Map([['true', true], ['yes', true], ['1', true], ['false', false], ['no', false], ['0', false]]);
+const bool = z.string().transform((v, ctx) => {
+  const b = BOOL_WORDS.get(v.trim().toLowerCase());
+  if (b === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be true or false (yes/no and 1/0 also work)' });
+    return z.NEVER;
+  }
+  return b;
+});
+
+/** Why a URL setting is unusable, or null. Never quotes the text: it may hold a password. */
+function urlProblem(text: string, credentialsHint: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(text.trim());
+  } catch {
+    return 'must be an http(s) URL';
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'must be an http(s) URL';
+  // Userinfo would be logged with the URL (retry warnings) and is never how these services authenticate.
+  if (u.username || u.password) return `must not contain a user name or password (user:password@host); ${credentialsHint}`;
+  // Paths are appended to these bases: a query or fragment would swallow them.
+  if (/[?#]/.test(text)) return 'must not have a query string (?…) or fragment (#…); give the base URL only';
+  return null;
+}
+
+const url = (credentialsHint: string) =>
+  z.string().superRefine((v, ctx) => {
+    const problem = urlProblem(v, credentialsHint);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 const optionalString = z.string().trim().min(1).optional();
 const positiveInt = (max: number) => z.coerce.number({ message: 'must be a number' }).int('must be a whole number').positive('must be positive').max(max, `must be at most ${max}`);
+const port = (allowZero: boolean) => {
+  const message = allowZero ? 'must be a port number 1-65535 (or 0 for off)' : 'must be a port number 1-65535';
+  return z.coerce.number({ message }).int(message).min(allowZero ? 0 : 1, message).max(65535, message);
+};
+const rate = (max: number) => z.coerce.number({ message: 'must be a positive number' }).positive('must be a positive number').max(max, `must be at most ${max}`);
+// Sent in an HTTP header: anything but printable ASCII fails every request as 'invalid authorization header'.
+const secret = z
+  .string()
+  .trim()
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces or control characters (look for a stray character pasted from a document, such as an ellipsis or a typographic quote; the value is not shown)')
+  .optional();
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+const LOG_LEVELS = new Map<string, 'debug' | 'info' | 'warn' | 'error'>([['debug', 'debug'], ['info', 'info'], ['warn', 'warn'], ['warning', 'warn'], ['error', 'error']]);
 
 /** ISO 8601 duration limited to what operators use here: PnW, PnDTnHnMnS. Returns milliseconds. */
 export function parseIsoDuration(text: string): number | null {
@@ -99,9 +156,14 @@ const isoDuration = (fallback: string) =>
     });
 
 const schema = z.object({
-  openctiUrl: url('OPENCTI_URL').optional(),
-  openctiToken: optionalString,
-  connectorId: z.uuid({ message: 'must be a UUID' }).default(DEFAULT_CONNECTOR_ID),
+  openctiUrl: url('OpenCTI authenticates with OPENCTI_TOKEN').optional(),
+  openctiToken: secret,
+  connectorId: z
+    .string()
+    .trim()
+    .regex(UUID_SHAPE, 'must be a UUID (8-4-4-4-12 hex digits, e.g. from uuidgen)')
+    .refine((v) => v !== NIL_UUID, 'must not be the nil UUID (all zeros): generate one of your own, e.g. with uuidgen')
+    .default(DEFAULT_CONNECTOR_ID),
   connectorName: z.string().trim().min(2, 'must be at least 2 characters').default(DEFAULT_CONNECTOR_NAME),
   connectorScope: z
     .union([z.string(), z.array(z.string())])
@@ -116,16 +178,24 @@ const schema = z.object({
         }),
     ),
   connectorAuto: bool.default(true),
+  // pycti lower-cases the level: INFO and Warning are the same as info and warn.
   logLevel: z
-    .enum(['debug', 'info', 'warn', 'warning', 'error'])
-    .default('info')
-    .transform((v) => (v === 'warning' ? 'warn' : v)),
+    .string()
+    .transform((v, ctx) => {
+      const level = LOG_LEVELS.get(v.trim().toLowerCase());
+      if (!level) {
+        ctx.addIssue({ code: 'custom', message: 'must be one of debug, info, warn (or warning), error' });
+        return z.NEVER;
+      }
+      return level;
+    })
+    .default('info'),
   pingIntervalSeconds: positiveInt(3600).default(40),
   workPingIntervalSeconds: positiveInt(3600).default(240),
-  etBaseUrl: url('PROOFPOINT_ET_API_BASE_URL')
+  etBaseUrl: url('ET authenticates with PROOFPOINT_ET_API_KEY')
     .default(DEFAULT_ET_BASE_URL)
     .transform((v) => (v.endsWith('/') ? v : `${v}/`)),
-  etApiKey: optionalString,
+  etApiKey: secret,
   etMaxTlp: z
     .string()
     .transform((v) => v.trim().toUpperCase())
@@ -139,16 +209,16 @@ const schema = z.object({
   etMaxRelated: positiveInt(5_000).default(500),
   // Below the ET activities' 1-minute start-to-close timeout (src/workflows/enrich-observable.ts).
   etRequestTimeoutSeconds: positiveInt(45).default(20),
-  etMaxRequestsPerSecond: z.coerce.number().positive().max(10_000).optional(),
-  etMaxRequestsPerMinute: z.coerce.number().positive().max(600_000).optional(),
+  etMaxRequestsPerSecond: rate(10_000).optional(),
+  etMaxRequestsPerMinute: rate(600_000).optional(),
   listenProtocol: z
     .string()
     .transform((v) => v.trim().toUpperCase())
     .pipe(z.enum(['AMQP', 'API'], { message: 'must be AMQP or API' }))
     .default('AMQP'),
-  listenApiUri: url('CONNECTOR_LISTEN_PROTOCOL_API_URI').default('http://127.0.0.1:7070'),
+  listenApiUri: url('the platform calls it without credentials').default('http://127.0.0.1:7070'),
   listenApiPath: z.string().trim().startsWith('/', 'must start with /').default('/api/callback'),
-  listenApiPort: positiveInt(65535).default(7070),
+  listenApiPort: port(false).default(7070),
   listenApiHost: z.string().trim().min(1).default('127.0.0.1'),
   queueProtocol: z
     .string()
@@ -159,14 +229,14 @@ const schema = z.object({
   temporalNamespace: z.string().trim().min(1).default('default'),
   temporalTaskQueue: z.string().trim().min(1).default(DEFAULT_TASK_QUEUE),
   mqHost: optionalString,
-  mqPort: positiveInt(65535).optional(),
+  mqPort: port(false).optional(),
   mqVhost: optionalString,
   mqUseSsl: bool.optional(),
   mqUser: optionalString,
   mqPass: optionalString,
-  healthPort: z.coerce.number({ message: 'must be a number' }).int().min(0).max(65535).optional(),
+  healthPort: port(true).optional(),
   healthHost: z.string().trim().min(1).default('127.0.0.1'),
-  metricsPort: z.coerce.number({ message: 'must be a number' }).int().min(1).max(65535).optional(),
+  metricsPort: port(false).optional(),
 });
 
 type Parsed = z.output<typeof schema>;
@@ -178,8 +248,14 @@ export interface OpenCtiSettings {
   token: string;
 }
 
-function readYaml(path: string | undefined): Record<string, unknown> {
-  if (!path) return {};
+interface YamlSource {
+  /** The file as the operator named it (messages say `<file> section.key`). */
+  file: string;
+  doc: Record<string, unknown>;
+}
+
+function readYaml(path: string | undefined): YamlSource | null {
+  if (!path) return null;
   if (!existsSync(path)) throw new ConfigError([`CONFIG_FILE: no file at ${path}`]);
   let doc: unknown;
   try {
@@ -189,37 +265,122 @@ function readYaml(path: string | undefined): Record<string, unknown> {
     const where = (err as { linePos?: { line: number; col: number }[] }).linePos?.[0];
     throw new ConfigError([`${path}: not valid YAML${where ? ` (line ${where.line}, column ${where.col})` : ''}; fix the file or remove it`]);
   }
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError([`${path}: must be a mapping of sections (opencti:, connector:, proofpoint_et:, temporal:); see config.yml.sample`]);
-  return doc as Record<string, unknown>;
+  if (doc === null || doc === undefined) return null;
+  if (!isMapping(doc)) throw new ConfigError([`${path}: must be a mapping of sections (opencti:, connector:, proofpoint_et:, temporal:); see config.yml.sample`]);
+  return { file: path, doc };
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function fromYaml(doc: Record<string, unknown>, path: readonly string[]): unknown {
   let cur: unknown = doc;
   for (const part of path) {
-    if (!cur || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
+    if (!isMapping(cur)) return undefined;
+    cur = cur[part];
   }
   return cur;
 }
 
-/** Values given in several places under different names (canonical and alias) must agree. */
-function collect(env: NodeJS.ProcessEnv, doc: Record<string, unknown>, problems: string[]): Record<string, unknown> {
-  const raw: Record<string, unknown> = {};
-  for (const [key, src] of Object.entries(SOURCES) as [SourceKey, (typeof SOURCES)[SourceKey]][]) {
-    const given = src.env.filter((name) => env[name] !== undefined && env[name] !== '');
-    if (given.length > 1 && new Set(given.map((n) => env[n])).size > 1) {
-      problems.push(`${given.join(' and ')}: both set to different values; keep one`);
-    }
-    const envName = given[0];
-    raw[key] = envName ? env[envName] : fromYaml(doc, src.yaml);
+/** Levenshtein distance, for "did you mean" hints on mistyped config.yml keys. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
   }
-  return raw;
+  return prev[b.length]!;
 }
 
-/** The env var an operator should fix for a config key (its canonical name). */
-function nameOf(key: PropertyKey | undefined): string {
-  if (typeof key === 'string' && key in SOURCES) return SOURCES[key as SourceKey].env[0];
+/** The closest candidate within a few edits, if any. */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  const scored = candidates.map((c) => ({ c, d: distance(word.toLowerCase(), c) })).sort((x, y) => x.d - y.d);
+  const best = scored[0];
+  return best && best.d <= Math.max(2, Math.floor(word.length / 4)) ? best.c : undefined;
+}
+
+const KNOWN_KEYS: Record<string, string[]> = {};
+for (const key of Object.keys(SOURCES) as SourceKey[]) {
+  for (const [section, name] of yamlPaths(key)) (KNOWN_KEYS[section!] ??= []).push(name!);
+}
+
+function unknownKeyProblem(file: string, section: string, key: string): string {
+  const here = closest(key, KNOWN_KEYS[section] ?? []);
+  const elsewhere = Object.keys(KNOWN_KEYS).find((s) => s !== section && KNOWN_KEYS[s]!.includes(key));
+  const hint = here ? `; did you mean ${section}.${here}?` : elsewhere ? `; it belongs in ${elsewhere}: (${elsewhere}.${key})` : '';
+  return `${file} ${section}.${key}: unknown key${hint}`;
+}
+
+/** A typo in config.yml would otherwise leave the setting at its default without a word. */
+function yamlKeyProblems(yaml: YamlSource): string[] {
+  const problems: string[] = [];
+  const sections = Object.keys(KNOWN_KEYS);
+  for (const [section, body] of Object.entries(yaml.doc)) {
+    if (!KNOWN_KEYS[section]) {
+      const near = closest(section, sections);
+      problems.push(`${yaml.file} ${section}: unknown section${near ? `; did you mean ${near}?` : ''} (known: ${sections.join(', ')})`);
+    } else if (body !== null && body !== undefined && !isMapping(body)) {
+      problems.push(`${yaml.file} ${section}: must be a mapping of keys (see config.yml.sample)`);
+    } else {
+      for (const key of Object.keys(body ?? {})) {
+        if (!KNOWN_KEYS[section]!.includes(key) && !IGNORED_YAML_KEYS.has(`${section}.${key}`)) problems.push(unknownKeyProblem(yaml.file, section, key));
+      }
+    }
+  }
+  return problems;
+}
+
+/** One value as the schema expects it: text (numbers and booleans from YAML too), or a list for the scope. */
+function normalise(value: unknown): string | string[] | undefined | 'not-scalar' {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) return value.every((v) => typeof v !== 'object') ? value.map(String) : 'not-scalar';
+  if (typeof value === 'object') return 'not-scalar';
+  const text = String(value);
+  // Blank means unset, as in pycti: the default applies.
+  return text.trim() === '' ? undefined : text;
+}
+
+/** The raw values, and where each came from (an env var name, or `<file> section.key`). */
+interface Collected {
+  raw: Record<string, unknown>;
+  origin: Partial<Record<SourceKey, string>>;
+  /** Settings already reported: no second line about the same value. */
+  reported: Set<SourceKey>;
+}
+
+/** The first of several spellings given; several given with different values is a problem. */
+function pick(candidates: { label: string; value: unknown }[], problems: string[]): { label: string; value: unknown } | undefined {
+  const given = candidates.filter((c) => c.value !== undefined);
+  if (given.length > 1 && new Set(given.map((c) => JSON.stringify(c.value))).size > 1) {
+    problems.push(`${given.map((c) => c.label).join(' and ')}: both set to different values; keep one`);
+  }
+  return given[0];
+}
+
+/** Environment first, then config.yml; within each, the canonical name before its aliases. */
+function collect(env: NodeJS.ProcessEnv, yaml: YamlSource | null, problems: string[]): Collected {
+  const out: Collected = { raw: {}, origin: {}, reported: new Set() };
+  for (const key of Object.keys(SOURCES) as SourceKey[]) {
+    const fromEnv = pick(SOURCES[key].env.map((name) => ({ label: name, value: normalise(env[name]) })), problems);
+    const fromFile = yaml ? pick(yamlPaths(key).map((p) => ({ label: `${yaml.file} ${p.join('.')}`, value: normalise(fromYaml(yaml.doc, p)) })), problems) : undefined;
+    const chosen = fromEnv ?? fromFile;
+    if (!chosen) continue;
+    out.origin[key] = chosen.label;
+    if (chosen.value === 'not-scalar' || (Array.isArray(chosen.value) && key !== 'connectorScope')) {
+      problems.push(`${chosen.label}: must be a single value, not a list or mapping`);
+      out.reported.add(key);
+      continue;
+    }
+    out.raw[key] = chosen.value;
+  }
+  return out;
+}
+
+/** The name to fix for a setting: where its value came from, else its canonical env var. */
+function nameOf(key: PropertyKey | undefined, origin: Collected['origin']): string {
+  if (typeof key === 'string' && key in SOURCES) return origin[key as SourceKey] ?? SOURCES[key as SourceKey].env[0];
   return String(key ?? 'config');
 }
 
@@ -231,15 +392,23 @@ export type ConfigNeeds = 'none' | 'connector' | 'et';
 
 const PLACEHOLDER = /^changeme$/i;
 
-function requirementProblems(raw: Record<string, unknown>, needs: ConfigNeeds): string[] {
-  const given = (key: string) => typeof raw[key] === 'string' ? (raw[key] as string).trim() !== '' : raw[key] !== undefined && raw[key] !== null;
+function placeholderProblems(c: Collected, needs: ConfigNeeds): string[] {
+  // The connector id is always validated; the secrets only when they are going to be used.
+  const keys: SourceKey[] = needs === 'none' ? ['connectorId'] : ['openctiToken', 'etApiKey', 'connectorId'];
   const problems: string[] = [];
-  if (needs === 'none') return problems;
-  for (const key of ['openctiToken', 'etApiKey', 'connectorId'] as const) {
-    if (typeof raw[key] === 'string' && PLACEHOLDER.test((raw[key] as string).trim())) {
-      problems.push(`${nameOf(key)}: still the sample's placeholder "ChangeMe"; set the real value`);
+  for (const key of keys) {
+    const value = c.raw[key];
+    if (typeof value === 'string' && PLACEHOLDER.test(value.trim())) {
+      problems.push(`${nameOf(key, c.origin)}: still the sample's placeholder "ChangeMe"; set the real value`);
+      c.reported.add(key);
     }
   }
+  return problems;
+}
+
+function requirementProblems(raw: Record<string, unknown>, needs: ConfigNeeds): string[] {
+  const given = (key: SourceKey) => raw[key] !== undefined;
+  const problems: string[] = [];
   if (needs === 'et' && !given('etApiKey')) problems.push('PROOFPOINT_ET_API_KEY: required (your ET Intelligence API key)');
   if (needs === 'connector') {
     const sandbox = !given('openctiUrl') && !given('openctiToken') && !given('etApiKey');
@@ -247,31 +416,49 @@ function requirementProblems(raw: Record<string, unknown>, needs: ConfigNeeds): 
       if (!given('openctiUrl')) problems.push('OPENCTI_URL: required (the URL of your OpenCTI platform)');
       if (!given('openctiToken')) problems.push("OPENCTI_TOKEN: required (the API token of the connector's OpenCTI user)");
       if (!given('etApiKey')) problems.push('PROOFPOINT_ET_API_KEY: required (your ET Intelligence API key)');
+      // A shared default id would make two deployments consume each other's queues (named after it).
+      if (!given('connectorId')) problems.push('CONNECTOR_ID: required against a real platform (a UUID of your own, e.g. from uuidgen; the connector\'s queues are named after it)');
     }
+  }
+  return problems;
+}
+
+/** Checks across settings, on valid values. */
+function crossProblems(data: Parsed, origin: Collected['origin']): string[] {
+  const problems: string[] = [];
+  if (data.etMaxRequestsPerSecond !== undefined && data.etMaxRequestsPerMinute !== undefined) {
+    problems.push(`${nameOf('etMaxRequestsPerSecond', origin)} and ${nameOf('etMaxRequestsPerMinute', origin)}: set one budget, not both`);
+  }
+  if (data.healthPort && data.metricsPort && data.healthPort === data.metricsPort) {
+    problems.push(`${nameOf('metricsPort', origin)} and ${nameOf('healthPort', origin)}: the same port; give each its own`);
   }
   return problems;
 }
 
 /**
  * Reads and validates the configuration. Throws {@link ConfigError} listing every problem at once
- * (wrong values and missing required ones together). Messages never contain the values given, so
- * secrets cannot leak through them.
+ * (wrong values, missing required ones and unknown config.yml keys together). Messages never contain
+ * the values given, so secrets cannot leak through them.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, needs: ConfigNeeds = 'none', extraProblems: readonly string[] = []): Config {
   // ./config.yml is looked for only with the real environment: an explicit env object is the whole config.
   const yamlPath = env.CONFIG_FILE || (env === process.env && existsSync('config.yml') ? 'config.yml' : undefined);
-  const problems: string[] = [...extraProblems];
-  const raw = collect(env, readYaml(yamlPath), problems);
-  problems.push(...requirementProblems(raw, needs));
-  const parsed = schema.safeParse(raw);
+  const yaml = readYaml(yamlPath);
+  const problems: string[] = [...extraProblems, ...(yaml ? yamlKeyProblems(yaml) : [])];
+  const collected = collect(env, yaml, problems);
+  problems.push(...placeholderProblems(collected, needs), ...requirementProblems(collected.raw, needs));
+  const parsed = schema.safeParse(collected.raw);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${nameOf(issue.path[0])}: ${issue.message}`);
+    for (const issue of parsed.error.issues) {
+      const key = issue.path[0];
+      if (typeof key === 'string' && collected.reported.has(key as SourceKey)) continue;
+      problems.push(`${nameOf(key, collected.origin)}: ${issue.message}`);
+    }
+  } else {
+    problems.push(...crossProblems(parsed.data, collected.origin));
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const { etMaxRequestsPerMinute, ...rest } = parsed.data;
-  if (rest.etMaxRequestsPerSecond !== undefined && etMaxRequestsPerMinute !== undefined) {
-    throw new ConfigError(['PROOFPOINT_ET_MAX_REQUESTS_PER_SECOND and PROOFPOINT_ET_MAX_REQUESTS_PER_MINUTE: set one budget, not both']);
-  }
   return { ...rest, etMaxRequestsPerSecond: rest.etMaxRequestsPerSecond ?? (etMaxRequestsPerMinute ? etMaxRequestsPerMinute / 60 : undefined) } as Config;
 }
 

@@ -33,7 +33,15 @@ function serialiseError(err: unknown): unknown {
   return err;
 }
 
-let globalLevel: LogLevel = (process.env.CONNECTOR_LOG_LEVEL as LogLevel | undefined) ?? 'info';
+/** The level named by a CONNECTOR_LOG_LEVEL value, case-insensitively (pycti lower-cases it); else info. */
+export function logLevelOf(text: string | undefined): LogLevel {
+  const level = text?.trim().toLowerCase();
+  if (level === 'warning') return 'warn';
+  return level && Object.hasOwn(RANK, level) ? (level as LogLevel) : 'info';
+}
+
+// Until the configuration is loaded (setLogLevel), the raw variable decides.
+let globalLevel: LogLevel = logLevelOf(process.env.CONNECTOR_LOG_LEVEL);
 export function setLogLevel(level: LogLevel): void {
   globalLevel = level;
 }
