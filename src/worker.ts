@@ -14,6 +14,8 @@ import { OpenCtiApi, type Registration } from './opencti/api';
 import { BundlePublisher } from './opencti/push';
 import { brokerSettings, register } from './opencti/registration';
 import { ET_ACTIVITY_OF_CALL } from './shared/types';
+import { createLogger, type Logger } from './logger';
+import { assertSearchAttributes } from './temporal/namespace-check';
 
 /** The workflows entry, as TypeScript source (tsx, vitest) or compiled JavaScript (lib/). */
 function workflowsPath(): string {
@@ -33,7 +35,8 @@ function workflowSourceHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-const BUNDLE_CACHE_DIR = join(__dirname, '..', '.data', 'workflow-bundles');
+/** Next to the install, so a container image can ship it pre-filled and writable (see Dockerfile). */
+export const BUNDLE_CACHE_DIR = join(__dirname, '..', '.data', 'workflow-bundles');
 
 let bundlePromise: Promise<WorkflowBundle> | null = null;
 
@@ -73,6 +76,8 @@ export interface EnrichmentWorkerOptions {
   /** Injectable clock for the last-seen window (tests use the fixtures' reference time). */
   now?: () => Date;
   shutdownGraceTime?: string;
+  /** Where start-up warnings go (e.g. the search-attribute check was not permitted). */
+  logger?: Logger;
 }
 
 export interface EnrichmentWorker {
@@ -96,6 +101,8 @@ export function etTaskQueue(taskQueue: string): string {
 
 export async function createEnrichmentWorker(opts: EnrichmentWorkerOptions): Promise<EnrichmentWorker> {
   const { config } = opts;
+  // Before the (slow) bundle: a namespace without our search attributes would fail every start.
+  await assertSearchAttributes(opts.connection, config.temporalNamespace, opts.logger ?? createLogger({ component: 'worker' }));
   const now = opts.now ?? (() => new Date());
   const taskQueue = opts.taskQueue ?? config.temporalTaskQueue;
   const etClient = new EtClient({ baseUrl: config.etBaseUrl, apiKey: config.etApiKey ?? '', timeoutMs: config.etRequestTimeoutSeconds * 1000 });

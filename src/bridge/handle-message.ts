@@ -1,15 +1,18 @@
 /**
  * What the bridge does with one listen-queue message: start its workflow, or refuse it truthfully
  * (close its work with the reason, or hand a playbook its bundle back), or drop it as unreadable.
- * Only a transient failure (Temporal or OpenCTI unreachable) puts the message back in the queue.
+ * Only a transient failure (Temporal or OpenCTI unreachable) puts the message back in the queue;
+ * a start Temporal rejects outright (INVALID_ARGUMENT) closes the request in error instead.
  */
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { OpenCtiApi } from '../opencti/api';
 import type { BridgeMetrics } from '../temporal/runtime';
+import { grpcFailure, isPermanentRejection } from '../temporal/grpc-status';
 import type { Verdict } from './consumer';
 import { decide } from './message';
+import type { PlaybookContext } from '../shared/types';
 import { identityId } from '../stix/ids';
 import { startEnrichment } from './start-enrichment';
 import { authorOf, autoWorkflowId, findReusableRun } from './storm-guard';
@@ -31,6 +34,8 @@ export interface BridgeStats {
   reused: number;
   refused: number;
   invalid: number;
+  /** Requests whose workflow start Temporal rejected outright; closed in error, never retried. */
+  rejected: number;
 }
 
 /** A short, bounded label for the refusal metric. */
@@ -55,6 +60,37 @@ export function createMessageHandler(deps: HandlerDeps, stats: BridgeStats) {
       return 'requeue';
     }
   };
+  /**
+   * Answers a request no workflow will handle, in error: a playbook continues with its bundle
+   * unchanged rather than stalling at this step; otherwise the work is closed with the reason.
+   * OpenCTI unreachable: the request goes back to the queue, to be answered later.
+   */
+  const answerWithoutWorkflow = async (
+    request: { workId: string | null; draftId: string | null; playbook: PlaybookContext | null },
+    reason: string,
+  ): Promise<Verdict> => {
+    try {
+      if (request.playbook) {
+        await deps.api.playbookStepExecution({
+          execution_id: request.playbook.executionId,
+          event_id: request.playbook.eventId,
+          execution_start: now().toISOString(),
+          data_instance_id: request.playbook.dataInstanceId,
+          playbook_id: request.playbook.playbookId,
+          previous_step_id: request.playbook.previousStepId,
+          step_id: request.playbook.stepId,
+          previous_bundle: JSON.stringify(request.playbook.bundle),
+          bundle: JSON.stringify(request.playbook.bundle),
+        });
+      } else if (request.workId) {
+        await deps.api.workToProcessed(request.workId, `ProofPoint ET Intelligence: ${reason}`, true, request.draftId);
+      }
+    } catch (err) {
+      deps.logger.warn('OpenCTI unreachable while answering a request without a workflow; it goes back to the queue', { workId: request.workId, err });
+      return 'requeue';
+    }
+    return 'ack';
+  };
   return async (body: Buffer, redelivered: boolean): Promise<Verdict> => {
     deps.metrics?.consumed.add(1);
     const decision = decide(body, { scope: deps.config.connectorScope, maxTlp: deps.config.etMaxTlp, now, workPingIntervalSeconds: deps.config.workPingIntervalSeconds });
@@ -77,28 +113,7 @@ export function createMessageHandler(deps: HandlerDeps, stats: BridgeStats) {
       stats.refused += 1;
       deps.metrics?.refused.add(1, { reason: refusalKind(decision.reason) });
       log.info('Refused an enrichment request', { reason: decision.reason, entityId: decision.entityId, workId: decision.workId });
-      try {
-        if (decision.playbook) {
-          // A playbook continues with its bundle unchanged rather than stalling at this step.
-          await deps.api.playbookStepExecution({
-            execution_id: decision.playbook.executionId,
-            event_id: decision.playbook.eventId,
-            execution_start: now().toISOString(),
-            data_instance_id: decision.playbook.dataInstanceId,
-            playbook_id: decision.playbook.playbookId,
-            previous_step_id: decision.playbook.previousStepId,
-            step_id: decision.playbook.stepId,
-            previous_bundle: JSON.stringify(decision.playbook.bundle),
-            bundle: JSON.stringify(decision.playbook.bundle),
-          });
-        } else if (decision.workId) {
-          await deps.api.workToProcessed(decision.workId, `ProofPoint ET Intelligence: ${decision.reason}`, true, decision.draftId);
-        }
-      } catch (err) {
-        log.warn('OpenCTI unreachable while refusing a request; it goes back to the queue', { err });
-        return 'requeue';
-      }
-      return 'ack';
+      return answerWithoutWorkflow(decision, decision.reason);
     }
 
     const request = decision.request;
@@ -145,7 +160,35 @@ export function createMessageHandler(deps: HandlerDeps, stats: BridgeStats) {
       });
       return 'ack';
     } catch (err) {
-      log.warn('Temporal did not accept the workflow start; the request goes back to the queue', { workflowId: decision.workflowId, err });
+      const failure = grpcFailure(err);
+      if (isPermanentRejection(err)) {
+        // Temporal refused this start itself (INVALID_ARGUMENT, e.g. "Namespace default has no
+        // mapping defined for search attribute EtTrigger"): the same start can never succeed, so a
+        // requeue would only loop, holding the queue (and, once the broker gives up, losing the
+        // request without a word). We close the request in error instead, with the real cause:
+        // visible on its work in OpenCTI (or the playbook goes on unchanged) and in this log at
+        // error level, so nothing is lost silently; the user enriches again once it is fixed.
+        // A namespace without our search attributes is normally caught before this, at start-up
+        // (src/temporal/namespace-check.ts).
+        stats.rejected += 1;
+        deps.metrics?.refused.add(1, { reason: 'start-rejected' });
+        log.error('Temporal rejected the workflow start; the request is closed in error, not retried', {
+          workflowId,
+          entityId: request.entityId,
+          workId: request.workId,
+          code: failure?.codeName,
+          cause: failure?.reason,
+        });
+        return answerWithoutWorkflow(request, `Temporal rejected the enrichment workflow (${failure?.reason ?? String(err)}); ask your administrator to check the connector's Temporal namespace (\`et-connector setup\`), then enrich again`);
+      }
+      // Unreachable, timed out, throttled, not permitted: it can get better, so the message goes
+      // back to the queue; the consumer waits before settling a requeue, so this does not spin.
+      log.warn('Temporal did not accept the workflow start; the request goes back to the queue', {
+        workflowId,
+        code: failure?.codeName,
+        cause: failure?.reason,
+        err,
+      });
       return 'requeue';
     }
   };

@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import type { OpenCtiApi, Registration } from '../opencti/api';
 import { brokerSettings, register } from '../opencti/registration';
 import { CallbackListener } from './callback-listener';
+import { assertSearchAttributes } from '../temporal/namespace-check';
 import type { BridgeMetrics } from '../temporal/runtime';
 import { ListenConsumer } from './consumer';
 import { createMessageHandler, type BridgeStats } from './handle-message';
@@ -48,7 +49,9 @@ async function registerWithRetry(deps: BridgeDeps): Promise<Registration> {
 
 export async function startBridge(deps: BridgeDeps): Promise<Bridge> {
   const { config, api, logger } = deps;
-  const stats: BridgeStats = { started: 0, duplicates: 0, reused: 0, refused: 0, invalid: 0 };
+  // Before taking any request: without our search attributes every start would be rejected.
+  await assertSearchAttributes(deps.client.connection, deps.client.options.namespace, logger);
+  const stats: BridgeStats = { started: 0, duplicates: 0, reused: 0, refused: 0, invalid: 0, rejected: 0 };
   const handle = createMessageHandler({ config, client: deps.client, api, logger, now: deps.now, metrics: deps.metrics }, stats);
   // API listen mode: listen before registering, since the platform may POST as soon as it knows the URI.
   const callback =
