@@ -125,7 +125,8 @@ export async function planRerun(ops: OpsClient, target: RerunTarget, now: Date, 
   let workflowId: string;
   let runId: string | undefined;
   if (target.kind === 'entity') {
-    const latest = (await listRuns(ops.client, `OpenCtiEntityId = ${q(target.entityId)}`))[0];
+    // One-off `et-connector enrich` runs printed their bundle and pushed nothing: not what to repeat.
+    const latest = (await listRuns(ops.client, `OpenCtiEntityId = ${q(target.entityId)} AND EtTrigger != 'cli'`))[0];
     if (!latest) throw new Error(`no enrichment run of entity ${target.entityId}`);
     ({ workflowId, runId } = latest);
   } else {
@@ -135,6 +136,12 @@ export async function planRerun(ops: OpsClient, target: RerunTarget, now: Date, 
   if (!desc) throw new Error(`no run ${workflowId}${runId ? ` (run ${runId})` : ''} in namespace ${ops.namespace}`);
   if (desc.type !== WORKFLOW_TYPE) throw new Error(`${workflowId} is a ${desc.type} workflow, not an enrichment (${WORKFLOW_TYPE})`);
   const original = await requestOfRun(ops.client, desc.workflowId, desc.runId);
+  if (original.trigger === 'cli') {
+    // Its bundle went to the shell that asked; a re-run would push it into OpenCTI instead.
+    throw new Error(
+      `${desc.workflowId} was a one-off et-connector enrich (printed, not pushed): run \`et-connector enrich --type ${original.entityType} --value ${original.value}\` again, or put ${original.entityType}:${original.value} in a rerun --file to push it into OpenCTI`,
+    );
+  }
   const reused = opts.reuseAnswers ? await etAnswersOfRun(ops.client, desc.workflowId, desc.runId) : null;
   return { target, request: rerunRequest(original, now, reused), rerunOf: { workflowId: desc.workflowId, runId: desc.runId } };
 }

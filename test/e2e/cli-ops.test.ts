@@ -356,4 +356,15 @@ describe('et-connector status and rerun', () => {
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toContain('give either --entity or --type/--value');
   });
+
+  it('a one-off enrich run (printed, never pushed) is not re-run: rerun says how to repeat it, rerun --entity skips it', async () => {
+    const once = await runCli(['enrich', '--type', 'IPv4-Addr', '--value', IP_RICH], env);
+    expect(once.code, once.stderr).toBe(0);
+    const cliRun = /"workflowId":"(enrich\/cli\/[^"]+)"/.exec(once.stderr)![1]!;
+    const res = await runCli(['rerun', cliRun], env);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`${cliRun} was a one-off et-connector enrich (printed, not pushed): run \`et-connector enrich --type IPv4-Addr --value ${IP_RICH}\` again`);
+    const byEntity = await runCli(['rerun', '--entity', IP_RICH_ENTITY, '--dry-run'], env);
+    expect(byEntity.stdout + byEntity.stderr).not.toContain('enrich/cli/');
+  });
 });
