@@ -14,11 +14,13 @@ import { connectTemporal } from '../temporal/connect';
 import { isTemporalServing } from '../temporal/dev-server';
 import { registerSearchAttributes } from '../temporal/setup';
 import { runDemo } from '../app/demo';
-import { runConnector } from '../app/run';
-import { startSandbox, wantsSandbox } from '../app/sandbox';
+import { runConnector, StartupInterruptedError, type RunningConnector } from '../app/run';
+import { startSandbox, wantsSandbox, type Sandbox } from '../app/sandbox';
 import { loadConfig } from '../config';
 import { ConfigError, TemporalUnreachableError } from '../errors';
-import { createLogger, setLogLevel } from '../logger';
+import { createLogger, setLogLevel, type Logger } from '../logger';
+import { PortUnavailableError } from '../ops/health-server';
+import { DevServerStartError } from '../temporal/dev-server';
 import { OBSERVABLE_TYPES } from '../shared/types';
 import { cliRequestProblems, EXIT, runEnrich } from './enrich';
 import { runEnrichEntity } from './enrich-entity';
@@ -61,9 +63,109 @@ Commands:
  * Until a command installs its own drain, a signal exits at once; `exit` handlers then stop any
  * embedded Temporal server we started (src/temporal/dev-server.ts), so none is left behind.
  */
-const exitOnSignal = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
+const signalExitCode = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143);
+const exitOnSignal = (signal: NodeJS.Signals) => process.exit(signalExitCode(signal));
 process.on('SIGINT', exitOnSignal);
 process.on('SIGTERM', exitOnSignal);
+
+/**
+ * A terminal Ctrl-C reaches both npm and node, and npm forwards its own: node gets SIGINT twice
+ * within milliseconds. So a repeat within this time of the first signal is ignored; a later one is
+ * the operator insisting, and forces the exit.
+ */
+const REPEATED_SIGNAL_GRACE_MS = 2000;
+
+/** Replaces exit-at-once by `onFirst` for the first SIGINT/SIGTERM, with the repeat rule above. */
+function installDrainSignals(logger: Logger, onFirst: (signal: NodeJS.Signals) => void): void {
+  let firstAt: number | null = null;
+  let toldIgnored = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstAt === null) {
+      firstAt = Date.now();
+      return onFirst(signal);
+    }
+    if (Date.now() - firstAt < REPEATED_SIGNAL_GRACE_MS) {
+      if (!toldIgnored) logger.info('Already stopping: repeated signal ignored (send it again later to force the exit)', { signal });
+      toldIgnored = true;
+      return;
+    }
+    logger.warn('Forced exit: signal repeated while stopping; the drain was cut short (Temporal retries the activities that were running)', { signal });
+    process.exit(signalExitCode(signal));
+  };
+  process.removeListener('SIGINT', exitOnSignal);
+  process.removeListener('SIGTERM', exitOnSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/**
+ * `start`, `worker`, `bridge`: runs until a signal (or the worker stopping), then drains. A signal
+ * during start-up stops what has started and exits 0, as a signal after it does.
+ */
+async function runLongLived(command: 'start' | 'worker' | 'bridge', logger: Logger): Promise<number> {
+  const config = loadConfig(process.env, 'connector');
+  setLogLevel(config.logLevel);
+  const startup = new AbortController();
+  // One drain, whoever asks first (a signal, or the worker stopping on its own). The process
+  // exits only once it is over: exiting as soon as the worker resolved used to cut the drain
+  // short (push connection, embedded Temporal server and sandbox fakes left unclosed).
+  let stop: ((reason: string) => Promise<void>) | null = null;
+  installDrainSignals(logger, (signal) => {
+    if (!stop) {
+      logger.info('Signal during start-up: stopping what has started once the current step ends', { signal });
+      startup.abort();
+      return;
+    }
+    stop(signal).then(
+      () => process.exit(EXIT.ok),
+      (err) => {
+        logger.error('Shutdown failed', { err });
+        process.exit(EXIT.failed);
+      },
+    );
+  });
+
+  const roles = { worker: command !== 'bridge', bridge: command !== 'worker' };
+  let sandbox: Sandbox | null = null;
+  let running: RunningConnector;
+  try {
+    sandbox = wantsSandbox(config) ? await startSandbox(config, logger) : null;
+    if (startup.signal.aborted) throw new StartupInterruptedError();
+    running = await runConnector(sandbox?.config ?? config, roles, logger, { signal: startup.signal });
+  } catch (err) {
+    await sandbox?.stop().catch(() => undefined);
+    if (!(err instanceof StartupInterruptedError)) throw err;
+    logger.info('Stopped during start-up: everything started was stopped');
+    return EXIT.ok;
+  }
+  if (running.temporal.uiUrl) logger.info('Temporal Web UI', { url: running.temporal.uiUrl });
+  let stopping: Promise<void> | null = null;
+  stop = (reason: string) => {
+    stopping ??= (async () => {
+      logger.info('Stopping', { reason });
+      await running.stop();
+      await sandbox?.stop();
+      logger.info('Stopped: drain complete', { reason });
+    })();
+    return stopping;
+  };
+  // The signal came after start-up's last check: drain now.
+  if (startup.signal.aborted) {
+    await stop('signal during start-up');
+    return EXIT.ok;
+  }
+  try {
+    await (roles.worker ? running.done : new Promise(() => undefined));
+  } catch (err) {
+    // The worker failed (e.g. lost its Temporal namespace): stop the rest and exit non-zero, so a
+    // supervisor restarts the process instead of leaving a bridge feeding a queue nobody polls.
+    logger.error('The worker stopped with an error; shutting down', { err });
+    await stop('worker failed').catch(() => undefined);
+    return EXIT.failed;
+  }
+  await stop('worker stopped');
+  return EXIT.ok;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -116,50 +218,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'start':
     case 'worker':
-    case 'bridge': {
-      const config = loadConfig(process.env, 'connector');
-      setLogLevel(config.logLevel);
-      const sandbox = wantsSandbox(config) ? await startSandbox(config, logger) : null;
-      const roles = { worker: command !== 'bridge', bridge: command !== 'worker' };
-      const running = await runConnector(sandbox?.config ?? config, roles, logger);
-      if (running.temporal.uiUrl) logger.info('Temporal Web UI', { url: running.temporal.uiUrl });
-      // One drain, whoever asks first (a signal, or the worker stopping on its own). The process
-      // exits only once it is over: exiting as soon as the worker resolved used to cut the drain
-      // short (push connection, embedded Temporal server and sandbox fakes left unclosed).
-      let stopping: Promise<void> | null = null;
-      const stop = (reason: string) => {
-        stopping ??= (async () => {
-          logger.info('Stopping', { reason });
-          await running.stop();
-          await sandbox?.stop();
-        })();
-        return stopping;
-      };
-      const onSignal = (signal: NodeJS.Signals) => {
-        stop(signal).then(
-          () => process.exit(EXIT.ok),
-          (err) => {
-            logger.error('Shutdown failed', { err });
-            process.exit(EXIT.failed);
-          },
-        );
-      };
-      process.removeListener('SIGINT', exitOnSignal);
-      process.removeListener('SIGTERM', exitOnSignal);
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        await (roles.worker ? running.done : new Promise(() => undefined));
-      } catch (err) {
-        // The worker failed (e.g. lost its Temporal namespace): stop the rest and exit non-zero, so a
-        // supervisor restarts the process instead of leaving a bridge feeding a queue nobody polls.
-        logger.error('The worker stopped with an error; shutting down', { err });
-        await stop('worker failed').catch(() => undefined);
-        return EXIT.failed;
-      }
-      await stop('worker stopped');
-      return EXIT.ok;
-    }
+    case 'bridge':
+      return runLongLived(command, logger);
     case 'setup': {
       const config = loadConfig();
       setLogLevel(config.logLevel);
@@ -199,7 +259,8 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`${err.message}\n`);
       process.exit(EXIT.usage);
     }
-    if (err instanceof TemporalUnreachableError) {
+    // Operator-facing start-up errors: the message says what to do; a stack trace would bury it.
+    if (err instanceof TemporalUnreachableError || err instanceof DevServerStartError || err instanceof PortUnavailableError) {
       process.stderr.write(`et-connector: ${err.message}\n`);
       process.exit(EXIT.failed);
     }

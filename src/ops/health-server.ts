@@ -5,7 +5,9 @@
  *   GET /readyz   200 when every component is ready, 503 otherwise; the body says each component's state
  *
  * Components are probed at request time: the bridge is ready while it consumes the listen queue
- * (`ListenConsumer.state === 'consuming'`), a Temporal worker while it polls (`getState() === 'RUNNING'`).
+ * (`ListenConsumer.state === 'consuming'`), a Temporal worker while it polls (`getState() === 'RUNNING'`),
+ * Temporal while its frontend answers a health check (a network call, so cached: see `cachedCheck`).
+ * A not-ready body lists the components that are down under `down`.
  * Enabled by `CONNECTOR_HEALTH_PORT` (0 or unset: no server); it listens on 127.0.0.1 unless
  * `CONNECTOR_HEALTH_HOST` says otherwise (0.0.0.0 in a container). No secret is ever in a body.
  */
@@ -17,10 +19,12 @@ export interface ComponentHealth {
   /** What the component says about itself, e.g. `consuming`, `RUNNING`, `reconnecting`. */
   state: string;
   ready: boolean;
+  /** Why it is not ready, when known (e.g. the error of a failed check). Never a secret. */
+  detail?: string;
 }
 
-/** Current state of each component; called on every /readyz request, so keep it cheap and total. */
-export type HealthProbe = () => Record<string, ComponentHealth>;
+/** Current state of each component; called on every /readyz request, so keep it cheap (cache network checks). */
+export type HealthProbe = () => Record<string, ComponentHealth> | Promise<Record<string, ComponentHealth>>;
 
 export interface HealthServerOptions {
   port: number;
@@ -28,6 +32,39 @@ export interface HealthServerOptions {
   host?: string;
   probe: HealthProbe;
   logger?: Logger;
+  /** The setting that chose the port, named when it cannot be bound. @default 'CONNECTOR_HEALTH_PORT' */
+  portSetting?: string;
+  /** Appended to the cannot-bind message, e.g. that another setting uses the same port. */
+  portHint?: string;
+}
+
+/** Thrown when an endpoint's port cannot be bound (taken, or not allowed); names the setting to change. */
+export class PortUnavailableError extends Error {
+  constructor(setting: string, host: string, port: number | string, reason: string, hint = '') {
+    super(`Cannot listen on ${host}:${port} (${setting}): ${reason}.${hint ? ` ${hint}.` : ''} Set ${setting} to a free port, or stop whatever uses this one.`);
+    this.name = 'PortUnavailableError';
+  }
+}
+
+/**
+ * Wraps a network check (e.g. is Temporal reachable) for /readyz: runs it at most once per `ttlMs`,
+ * concurrent probes share one run, and a check that throws is a not-ready component, not a 503 of
+ * the whole endpoint. Orchestrators probe every few seconds: each probe must not cost a round trip.
+ */
+export function cachedCheck(check: () => Promise<ComponentHealth>, ttlMs: number, now: () => number = Date.now): () => Promise<ComponentHealth> {
+  let last: { at: number; value: ComponentHealth } | null = null;
+  let running: Promise<ComponentHealth> | null = null;
+  return () => {
+    if (last && now() - last.at < ttlMs) return Promise.resolve(last.value);
+    running ??= check()
+      .catch((err: unknown): ComponentHealth => ({ state: 'check-failed', ready: false, detail: (err as Error)?.message ?? String(err) }))
+      .then((value) => {
+        last = { at: now(), value };
+        running = null;
+        return value;
+      });
+    return running;
+  };
 }
 
 export interface HealthServer {
@@ -41,10 +78,15 @@ export interface HealthServer {
 export const DEFAULT_HEALTH_HOST = '127.0.0.1';
 
 /** The /readyz answer for a probe result: ready only when there is at least one component and all are ready. */
-export function readiness(components: Record<string, ComponentHealth>): { status: 200 | 503; body: { status: 'ready' | 'not-ready'; components: Record<string, ComponentHealth> } } {
+export function readiness(components: Record<string, ComponentHealth>): {
+  status: 200 | 503;
+  body: { status: 'ready' | 'not-ready'; down?: string[]; components: Record<string, ComponentHealth> };
+} {
   const all = Object.values(components);
   const ready = all.length > 0 && all.every((c) => c.ready);
-  return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'not-ready', components } };
+  if (ready) return { status: 200, body: { status: 'ready', components } };
+  const down = Object.entries(components).flatMap(([name, c]) => (c.ready ? [] : [name]));
+  return { status: 503, body: { status: 'not-ready', down, components } };
 }
 
 function send(res: ServerResponse, status: number, body: unknown, head = false): void {
@@ -55,7 +97,7 @@ function send(res: ServerResponse, status: number, body: unknown, head = false):
 
 export async function startHealthServer(opts: HealthServerOptions): Promise<HealthServer> {
   const host = opts.host ?? DEFAULT_HEALTH_HOST;
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     req.resume();
     const path = (req.url ?? '/').split('?')[0];
     const head = req.method === 'HEAD';
@@ -67,7 +109,7 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
     if (path === '/readyz') {
       let components: Record<string, ComponentHealth>;
       try {
-        components = opts.probe();
+        components = await opts.probe();
       } catch (err) {
         opts.logger?.warn('Readiness probe failed', { err });
         return send(res, 503, { status: 'not-ready', error: 'probe failed' }, head);
@@ -77,13 +119,22 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
     }
     return send(res, 404, { error: 'not found', paths: ['/healthz', '/readyz'] }, head);
   };
-  const server: Server = createServer(handle);
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      opts.logger?.warn('Health request failed', { err });
+      res.destroy();
+    });
+  });
   // A health server must never keep a draining process alive.
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (err: NodeJS.ErrnoException) => {
+      const reason = err.code === 'EADDRINUSE' ? 'the port is already in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
+      reject(new PortUnavailableError(opts.portSetting ?? 'CONNECTOR_HEALTH_PORT', host, opts.port, reason, opts.portHint));
+    };
+    server.once('error', onError);
     server.listen(opts.port, host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });

@@ -2,7 +2,7 @@
  * The embedded Temporal dev server (`temporal server start-dev`, SQLite, Web UI), used by
  * `npm start`, the demo, the CLI and the tests when no TEMPORAL_ADDRESS is configured.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
@@ -46,7 +46,9 @@ export async function isTemporalServing(address: string, timeoutMs = 1500): Prom
   let conn: Connection | undefined;
   try {
     conn = await Connection.connect({ address, connectTimeout: timeoutMs });
-    await conn.workflowService.getSystemInfo({});
+    // A deadline: something else listening on the port may accept the connection and never answer.
+    const c = conn;
+    await c.withDeadline(Date.now() + timeoutMs, () => c.workflowService.getSystemInfo({}));
     return true;
   } catch {
     return false;
@@ -55,15 +57,67 @@ export async function isTemporalServing(address: string, timeoutMs = 1500): Prom
   }
 }
 
-async function waitServing(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/**
+ * Thrown when `temporal server start-dev` exits (or never answers) at start-up. The CLI's own
+ * reason (e.g. `can't set UI port 8233: … address already in use`) is in the message, since the
+ * server's output is otherwise only logged at debug level.
+ */
+export class DevServerStartError extends Error {
+  /** The server's last output lines (stdout and stderr). */
+  readonly output: readonly string[];
+  constructor(how: string, output: readonly string[], ports: readonly number[]) {
+    const reason = devServerReason(output);
+    const portList = ports.length > 1 ? `ports ${ports.slice(0, -1).join(', ')} and ${ports.at(-1)}` : `port ${ports[0]}`;
+    super(
+      `The embedded Temporal dev server could not start (${how})${reason ? `: ${reason}` : ''}. ` +
+        `Free ${portList} (another \`npm start\` or Temporal server may hold them), or set TEMPORAL_ADDRESS to a Temporal server you run.`,
+    );
+    this.name = 'DevServerStartError';
+    this.output = output;
+  }
+}
+
+/** The CLI's error lines (`level=ERROR msg="…"`), else its last lines, as one short sentence. */
+export function devServerReason(output: readonly string[]): string {
+  const errors = output.flatMap((line) => {
+    if (!/level=(ERROR|FATAL)/.test(line)) return [];
+    const msg = /msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1];
+    return [msg ? msg.replace(/\\"/g, '"') : line];
+  });
+  return (errors.length ? errors : output.slice(-3)).slice(-3).join('; ').slice(0, 600);
+}
+
+async function waitServing(address: string, exited: () => string | null, closed: Promise<void>, timeoutMs: number): Promise<string | null> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`temporal server start-dev exited with code ${child.exitCode}`);
-    if (await isTemporalServing(address, 1000)) return;
+    const how = exited();
+    if (how) {
+      // Its last output may still be in the pipes: give them a moment to drain before reporting.
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 1000))]);
+      return how;
+    }
+    if (await isTemporalServing(address, 1000)) return null;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`Temporal dev server did not answer on ${address} within ${timeoutMs} ms`);
+  return `no answer on ${address} within ${timeoutMs} ms`;
 }
+
+/** Resolves when a dev server we started exits without stop() having been called (killed, crashed). */
+const deaths = new WeakMap<object, Promise<string>>();
+
+/**
+ * How the embedded server died, once it did: resolves only if the process ends without `stop()`
+ * (e.g. `kill -9`); null for a server we did not start (reused, or TEMPORAL_ADDRESS).
+ */
+export function whenDevServerDied(target: object): Promise<string> | null {
+  return deaths.get(target) ?? null;
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `killed by ${signal}` : `exited with code ${code}`;
+}
+
+const OUTPUT_LINES_KEPT = 30;
 
 /** Starts `temporal server start-dev` with our search attributes and waits until it serves. */
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
@@ -88,43 +142,71 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     env: { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Recorded here rather than read from child.exitCode: a child killed by a signal has exitCode
+  // null (signalCode set), and waiting for an 'exit' event that already fired hangs for ever.
+  let exitedHow: string | null = null;
+  let stopRequested = false;
+  const exit = new Promise<string>((resolveExit) => {
+    child.once('exit', (code, signal) => resolveExit((exitedHow = describeExit(code, signal))));
+    child.once('error', (err) => resolveExit((exitedHow ??= `could not run ${TEMPORAL_CLI_PATH}: ${err.message}`)));
+  });
+  const closed = new Promise<void>((r) => child.once('close', () => r()));
   // Whatever way this process ends (an early signal, a crash), it takes its dev server with it.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  child.once('exit', () => process.removeListener('exit', killOnExit));
+  void exit.then(() => process.removeListener('exit', killOnExit));
+  const lastLines: string[] = [];
   const forward = (buf: Buffer) => {
-    for (const line of buf.toString('utf8').split('\n')) if (line.trim()) opts.onOutput?.(line);
+    for (const line of buf.toString('utf8').split('\n')) {
+      if (!line.trim()) continue;
+      lastLines.push(line);
+      if (lastLines.length > OUTPUT_LINES_KEPT) lastLines.shift();
+      opts.onOutput?.(line);
+    }
   };
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
-  try {
-    await waitServing(address, child, opts.startupTimeoutMs ?? 60_000);
-  } catch (err) {
+  const failure = await waitServing(address, () => exitedHow, closed, opts.startupTimeoutMs ?? 60_000);
+  if (failure) {
     child.kill('SIGKILL');
-    throw err;
+    const ports = [port, ...(opts.uiPort ? [opts.uiPort] : [])];
+    throw new DevServerStartError(failure, [...lastLines], ports);
   }
-  return {
+  const server: DevServer = {
     address,
     uiUrl: opts.uiPort ? `http://localhost:${opts.uiPort}` : null,
     reused: false,
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          done();
-        });
-        child.kill('SIGTERM');
-      }),
+    stop: () => {
+      stopRequested = true;
+      if (exitedHow !== null) return Promise.resolve();
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.kill('SIGTERM');
+      return exit.then(() => clearTimeout(kill));
+    },
   };
+  deaths.set(
+    server,
+    exit.then((how) => (stopRequested ? new Promise<string>(() => undefined) : how)),
+  );
+  return server;
 }
 
 /** The embedded server of `npm start`: reuses one already serving on 7233, else starts it with the UI on 8233. */
-export async function ensureEmbeddedServer(opts: { dbFile: string; onOutput?: (l: string) => void }): Promise<DevServer> {
+export async function ensureEmbeddedServer(opts: { dbFile: string; onOutput?: (l: string) => void; raceWaitMs?: number }): Promise<DevServer> {
   const address = '127.0.0.1:7233';
-  if (await isTemporalServing(address)) {
-    return { address, uiUrl: 'http://localhost:8233', reused: true, stop: async () => undefined };
+  const reused: DevServer = { address, uiUrl: 'http://localhost:8233', reused: true, stop: async () => undefined };
+  if (await isTemporalServing(address)) return reused;
+  try {
+    return await startDevServer({ port: 7233, uiPort: 8233, dbFile: opts.dbFile, onOutput: opts.onOutput });
+  } catch (err) {
+    // Two `npm start` racing: both found 7233 free, the loser's server failed (port or SQLite in
+    // use). The winner's server answers within seconds: use it, as if it had been there first.
+    if (!(err instanceof DevServerStartError)) throw err;
+    const deadline = Date.now() + (opts.raceWaitMs ?? 10_000);
+    while (Date.now() < deadline) {
+      if (await isTemporalServing(address)) return reused;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw err;
   }
-  return startDevServer({ port: 7233, uiPort: 8233, dbFile: opts.dbFile, onOutput: opts.onOutput });
 }

@@ -7,6 +7,7 @@
 import type { MetricCounter } from '@temporalio/common';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { redact, type LogLevel as OurLevel } from '../logger';
+import { PortUnavailableError } from '../ops/health-server';
 
 const TO_TEMPORAL: Record<OurLevel, LogLevel> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
 
@@ -15,11 +16,28 @@ let installed = false;
 export interface RuntimeOptions {
   /** Prometheus exporter bind address, e.g. `0.0.0.0:9464`; none when undefined. */
   metricsBindAddress?: string;
+  /** Appended to the cannot-bind message, e.g. that another setting uses the same port. */
+  metricsPortHint?: string;
 }
 
 export function installRuntime(level: OurLevel, opts: RuntimeOptions = {}): void {
   if (installed) return;
+  try {
+    install(level, opts);
+  } catch (err) {
+    // The SDK's core binds the exporter and throws a bare "Address already in use (os error 98)".
+    const message = (err as Error)?.message ?? '';
+    if (opts.metricsBindAddress && /prometheus|address already in use|os error/i.test(message)) {
+      const at = opts.metricsBindAddress.lastIndexOf(':');
+      const reason = /in use/i.test(message) ? 'the port is already in use' : message;
+      throw new PortUnavailableError('CONNECTOR_METRICS_PORT', opts.metricsBindAddress.slice(0, at), opts.metricsBindAddress.slice(at + 1), reason, opts.metricsPortHint);
+    }
+    throw err;
+  }
   installed = true;
+}
+
+function install(level: OurLevel, opts: RuntimeOptions): void {
   Runtime.install({
     logger: new DefaultLogger(TO_TEMPORAL[level], (entry) => {
       const { level: lvl, message, meta } = entry;
