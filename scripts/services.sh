@@ -58,12 +58,27 @@ warn_if_exposed() {
   fi
 }
 
+# The node is named rabbit@<short host name>, and neither the server nor rabbitmqctl can reach it
+# when that name does not resolve (some containers and CI machines). There, name it rabbit@localhost
+# in rabbitmq-env.conf, which the server and every RabbitMQ CLI read. An existing NODENAME is kept.
+ensure_resolvable_nodename() {
+  local conf=/etc/rabbitmq/rabbitmq-env.conf host
+  host=$(hostname -s 2>/dev/null || hostname)
+  getent hosts "$host" >/dev/null 2>&1 && return
+  if [ -f "$conf" ] && grep -qE '^(RABBITMQ_)?NODENAME=' "$conf"; then return; fi
+  log "the host name '$host' does not resolve: naming the RabbitMQ node rabbit@localhost (in $conf)"
+  as_root mkdir -p /etc/rabbitmq
+  printf '# Written by scripts/services.sh: the host name %s does not resolve here.\nNODENAME=rabbit@localhost\n' "$host" \
+    | as_root tee -a "$conf" >/dev/null
+}
+
 ensure_rabbitmq() {
   if ! command -v rabbitmq-server >/dev/null 2>&1 && [ ! -x /usr/sbin/rabbitmq-server ]; then
     log "installing RabbitMQ from Debian (apt-get install rabbitmq-server)"
     as_root apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq rabbitmq-server >&2
   fi
+  ensure_resolvable_nodename
   if rabbit_running; then warn_if_exposed; return; fi
   log "starting RabbitMQ on 127.0.0.1:5672"
   # Loopback only: AMQP listener, Erlang distribution and epmd.
