@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig } from '../../../src/config';
+import { CONFIG_ENV_NAMES, loadConfig } from '../../../src/config';
 import { ALL_SEARCH_ATTRIBUTES } from '../../../src/shared/search-attributes';
 
 const ROOT = join(__dirname, '../../..');
@@ -107,6 +107,17 @@ describe('docker-compose.yml', () => {
     expect(tuned.temporalNamespace).toBe('prod');
     // The namespace job prepares the namespace the connector uses.
     expect(compose.services['temporal-namespace']?.environment?.TEMPORAL_NAMESPACE).toBe(compose['x-connector-env'].TEMPORAL_NAMESPACE);
+  });
+
+  it('passes every setting the config loader reads (and the proxy variables) from .env to the connector, blank meaning the default', () => {
+    const passed = Object.keys(compose['x-connector-env']);
+    expect(CONFIG_ENV_NAMES.filter((name) => !passed.includes(name))).toEqual([]);
+    expect(passed).toEqual(expect.arrayContaining(['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']));
+    const tuned = loadConfig(
+      connectorEnv({ ...SECRETS_SET, PROOFPOINT_ET_MAX_REQUESTS_PER_SECOND: '3', PROOFPOINT_ET_MAX_RELATED_PER_KIND: '100', CONNECTOR_QUEUE_PROTOCOL: 'api' }),
+      'connector',
+    );
+    expect(tuned).toMatchObject({ etMaxRelated: 100, queueProtocol: 'api', etMaxRequestsPerSecond: 3 });
   });
 
   it('retries its one-shot jobs a bounded number of times, and hides no error in the namespace job', () => {
