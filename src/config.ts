@@ -74,8 +74,11 @@ export const CONFIG_ENV_NAMES: readonly string[] = Object.values(SOURCES).map((s
 
 /** The original Python connector's config.yml section, read as an alias of `proofpoint_et:`. */
 const YAML_ALIAS_SECTIONS: Record<string, string> = { proofpoint_et_intelligence: 'proofpoint_et' };
-/** Keys a pycti config.yml carries that mean nothing here (the type is fixed): accepted, not used. */
-const IGNORED_YAML_KEYS = new Set(['connector.type']);
+/**
+ * Keys a pycti config.yml carries that mean nothing here: accepted, not used. The type is fixed;
+ * confidence comes from the connector user's settings in OpenCTI (pycti deprecated the key).
+ */
+const IGNORED_YAML_KEYS = new Set(['connector.type', 'connector.confidence_level']);
 
 /** Every config.yml path a setting may be read from, the canonical one first. */
 function yamlPaths(key: SourceKey): string[][] {
@@ -386,9 +389,10 @@ function nameOf(key: PropertyKey | undefined, origin: Collected['origin']): stri
 
 /**
  * What the caller needs besides valid values: `connector` (worker, bridge: OpenCTI and ET, unless
- * none of the three is set, which means sandbox mode), `et` (the CLI's one-off enrichment).
+ * none of the three is set, which means sandbox mode), `et` (the CLI's one-off enrichment),
+ * `platform` (the CLI asking the platform to enrich an entity with the running connector).
  */
-export type ConfigNeeds = 'none' | 'connector' | 'et';
+export type ConfigNeeds = 'none' | 'connector' | 'et' | 'platform';
 
 const PLACEHOLDER = /^changeme$/i;
 
@@ -410,6 +414,11 @@ function requirementProblems(raw: Record<string, unknown>, needs: ConfigNeeds): 
   const given = (key: SourceKey) => raw[key] !== undefined;
   const problems: string[] = [];
   if (needs === 'et' && !given('etApiKey')) problems.push('PROOFPOINT_ET_API_KEY: required (your ET Intelligence API key)');
+  if (needs === 'platform') {
+    if (!given('openctiUrl')) problems.push('OPENCTI_URL: required to enrich an OpenCTI entity (--entity)');
+    if (!given('openctiToken')) problems.push('OPENCTI_TOKEN: required to enrich an OpenCTI entity (--entity)');
+    if (!given('connectorId')) problems.push('CONNECTOR_ID: required to enrich an OpenCTI entity (--entity): the id of the running connector');
+  }
   if (needs === 'connector') {
     const sandbox = !given('openctiUrl') && !given('openctiToken') && !given('etApiKey');
     if (!sandbox) {

@@ -197,7 +197,7 @@ async function main(argv: string[]): Promise<number> {
         // An OpenCTI entity: the platform queues the request and the running connector pushes the result.
         if (values.type || values.value || values.print) problems.push('--entity: give either --entity or --type/--value (--print is for --type/--value)');
         if (values.entity.trim() === '') problems.push('--entity: the OpenCTI id (standard id such as ipv4-addr--…, or internal id) of the entity');
-        const config = loadConfig(process.env, 'none', problems);
+        const config = loadConfig(process.env, 'platform', problems);
         setLogLevel(config.logLevel);
         const io = { out: (text: string) => process.stdout.write(`${text}\n`), err: (text: string) => process.stderr.write(`${text}\n`) };
         return runEnrichEntity(config, values.entity.trim(), { wait: values['no-wait'] !== true, startTimeoutMs: 120_000 }, io);

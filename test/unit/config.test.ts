@@ -116,6 +116,17 @@ describe('loadConfig for the connector (worker, bridge)', () => {
   });
 });
 
+describe('loadConfig for the CLI asking the platform (enrich --entity)', () => {
+  it('needs the platform and the id of the running connector, never the built-in sandbox id', () => {
+    expect(configError({ OPENCTI_URL: 'http://opencti:8080', OPENCTI_TOKEN: 'tok' }, 'platform').problems).toEqual([
+      'CONNECTOR_ID: required to enrich an OpenCTI entity (--entity): the id of the running connector',
+    ]);
+    expect(configError({}, 'platform').problems).toHaveLength(3);
+    const id = '6f0a7a6e-4f7c-4b8e-9a51-0e2f4c1d2b3a';
+    expect(loadConfig({ OPENCTI_URL: 'http://opencti:8080', OPENCTI_TOKEN: 'tok', CONNECTOR_ID: id }, 'platform').connectorId).toBe(id);
+  });
+});
+
 describe('requireOpenCti', () => {
   it('names every missing setting the bridge and the worker need', () => {
     expect(() => requireOpenCti(loadConfig({}))).toThrow(/OPENCTI_URL[\s\S]*OPENCTI_TOKEN[\s\S]*PROOFPOINT_ET_API_KEY/);
@@ -180,6 +191,7 @@ describe('config.yml', () => {
 
   it("accepts pycti's connector.type, which means nothing here", () => {
     expect(() => loadConfig(withYaml('connector:\n  type: INTERNAL_ENRICHMENT\n'))).not.toThrow();
+    expect(() => loadConfig(withYaml('connector:\n  confidence_level: 75\n'))).not.toThrow();
   });
 
   it('names the config.yml key path of a wrong value, never the value', () => {
