@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { OpenCtiApi, Registration } from '../opencti/api';
+import { OpenCtiApiError } from '../errors';
 import { brokerSettings, register } from '../opencti/registration';
 import { CallbackListener } from './callback-listener';
 import { assertSearchAttributes } from '../temporal/namespace-check';
@@ -32,6 +33,12 @@ export interface Bridge {
   stop(): Promise<void>;
 }
 
+/** The platform answered, and refused the token (GraphQL AUTH_REQUIRED / FORBIDDEN_ACCESS, HTTP 401/403). */
+export function isTokenRefused(err: unknown): boolean {
+  if (!(err instanceof OpenCtiApiError)) return false;
+  return err.status === 401 || err.status === 403 || /AUTH_REQUIRED|FORBIDDEN_ACCESS|must be logged in/i.test(err.message);
+}
+
 /** Waits for the platform (as pycti does at start), with backoff, then registers. */
 async function registerWithRetry(deps: BridgeDeps): Promise<Registration> {
   for (let attempt = 1; ; attempt++) {
@@ -41,7 +48,13 @@ async function registerWithRetry(deps: BridgeDeps): Promise<Registration> {
       return registration;
     } catch (err) {
       const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
-      deps.logger.warn('OpenCTI not ready for registration; retrying', { attempt, retryInMs: delay, err });
+      if (isTokenRefused(err)) {
+        // Not an outage: the token is wrong or lacks rights. Say so, and keep trying (the process
+        // stays up and not ready, rather than crash-looping) until the operator fixes it.
+        deps.logger.error('OpenCTI refused the connector token: check OPENCTI_TOKEN (a valid token of the connector user); retrying', { attempt, retryInMs: delay, err });
+      } else {
+        deps.logger.warn('OpenCTI not ready for registration; retrying', { attempt, retryInMs: delay, err });
+      }
       await new Promise((r) => setTimeout(r, delay));
     }
   }

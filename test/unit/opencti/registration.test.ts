@@ -10,6 +10,7 @@ import { startFakeOpenCti, type FakeOpenCti } from '../../../src/fakes/opencti';
 import { OpenCtiApi } from '../../../src/opencti/api';
 import { register, registerInput } from '../../../src/opencti/registration';
 import { versionAtLeast } from '../../../src/opencti/versions';
+import { isTokenRefused } from '../../../src/bridge';
 
 const TOKEN = 'registration-test-token-1234';
 
@@ -56,5 +57,21 @@ describe('registration by platform version', () => {
     expect(versionAtLeast('6.8.9', '6.8.9')).toBe(true);
     expect(versionAtLeast('6.8.10', '6.9.0')).toBe(false);
     expect(versionAtLeast('7.260817.0', '6.8.9')).toBe(true);
+  });
+});
+
+describe('registration with a token the platform refuses', () => {
+  it('is told apart from a platform that is not reachable yet', async () => {
+    const fake = await startFakeOpenCti({ token: TOKEN });
+    try {
+      const config = loadConfig({ OPENCTI_URL: fake.url, OPENCTI_TOKEN: 'not-the-token', CONNECTOR_ID: randomUUID() });
+      const refused = await register(new OpenCtiApi({ url: fake.url, token: 'not-the-token' }), config).catch((e: unknown) => e);
+      expect(isTokenRefused(refused)).toBe(true);
+    } finally {
+      await fake.close();
+    }
+    const config = loadConfig({ OPENCTI_URL: 'http://127.0.0.1:9', OPENCTI_TOKEN: TOKEN, CONNECTOR_ID: randomUUID() });
+    const down = await register(new OpenCtiApi({ url: 'http://127.0.0.1:9', token: TOKEN, timeoutMs: 2_000 }), config).catch((e: unknown) => e);
+    expect(isTokenRefused(down)).toBe(false);
   });
 });
