@@ -21,6 +21,8 @@ import { EtObservableType, EtObservableValue, EtOutcome, EtRerunOf, EtTrigger, O
 import { tsToDate } from '@temporalio/common/lib/time';
 import { ET_ACTIVITY_OF_CALL, ET_CALLS, OBSERVABLE_TYPES, type EnrichmentRequest, type EnrichmentResult, type EtCall, type EtFindings, type FailedCall, type ReusedAnswers } from '../shared/types';
 import { isTemporalServing } from '../temporal/dev-server';
+import { assertSearchAttributes } from '../temporal/namespace-check';
+import { createLogger } from '../logger';
 
 export interface OpsClient {
   client: Client;
@@ -49,6 +51,13 @@ export async function connectOps(config: Config): Promise<OpsClient> {
     connection = await Connection.connect({ address, connectTimeout: '10s' });
   } catch (err) {
     throw new TemporalUnreachableError(address, err);
+  }
+  // A missing namespace or search attributes would otherwise surface as a raw 'Failed to list workflows'.
+  try {
+    await assertSearchAttributes(connection, config.temporalNamespace, createLogger({ component: 'et-connector' }));
+  } catch (err) {
+    await connection.close();
+    throw err;
   }
   const client = new Client({ connection, namespace: config.temporalNamespace });
   return { client, address, namespace: config.temporalNamespace, taskQueue: config.temporalTaskQueue, close: () => connection.close() };

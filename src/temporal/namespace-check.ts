@@ -28,7 +28,13 @@ export interface SearchAttributeStatus {
 
 /** Compares the namespace's search attributes with the ones the workflows set. */
 export async function searchAttributeStatus(connection: OperatorConnection, namespace: string): Promise<SearchAttributeStatus> {
-  const listed = await connection.operatorService.listSearchAttributes({ namespace });
+  let listed: Awaited<ReturnType<OperatorConnection['operatorService']['listSearchAttributes']>>;
+  try {
+    listed = await connection.operatorService.listSearchAttributes({ namespace });
+  } catch (err) {
+    if (grpcFailure(err)?.code === GrpcStatus.NOT_FOUND) throw new NamespaceNotFoundError(namespace);
+    throw err;
+  }
   const known = new Map<string, unknown>([...Object.entries(listed.systemAttributes ?? {}), ...Object.entries(listed.customAttributes ?? {})]);
   const result: SearchAttributeStatus = { present: [], missing: [], wrongType: [] };
   for (const { name } of ALL_SEARCH_ATTRIBUTES) {
@@ -67,6 +73,17 @@ export class SearchAttributesMissingError extends ConfigError {
     this.namespace = namespace;
     this.missing = missing;
     this.wrongType = wrongType;
+  }
+}
+
+/** The namespace does not exist on the server (a typo in TEMPORAL_NAMESPACE, or not created yet). */
+export class NamespaceNotFoundError extends ConfigError {
+  constructor(readonly namespace: string) {
+    super([
+      `TEMPORAL_NAMESPACE: the Temporal server has no namespace '${namespace}'. Fix the name, or create it ` +
+        `(\`temporal operator namespace create -n ${namespace}\`, or with docker compose \`docker compose up temporal-namespace\`), then run \`et-connector setup\`.`,
+    ]);
+    this.name = 'NamespaceNotFoundError';
   }
 }
 

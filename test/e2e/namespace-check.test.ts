@@ -86,6 +86,20 @@ describe('a Temporal namespace without the search attributes', () => {
     expect(bridgeErr).toBeInstanceOf(SearchAttributesMissingError);
     expect([...bridgeErr.missing].sort()).toEqual([...ALL].sort());
 
+    // The operator commands say the same instead of a raw 'Failed to list workflows'; a namespace
+    // that does not exist is named as such, by them and by setup.
+    const cli = (args: string[], namespace = 'default') =>
+      spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, CONFIG_FILE: '/dev/null', TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: namespace }, encoding: 'utf8' });
+    const status = cli(['status', '--value', '198.51.100.23']);
+    expect(status.status).toBe(2);
+    expect(status.stderr).toContain("Temporal namespace 'default' is missing this connector's search attributes");
+    expect(status.stderr).not.toContain('ServiceError');
+    for (const args of [['setup'], ['status', '--value', '198.51.100.23']]) {
+      const typo = cli(args, 'no-such-namespace');
+      expect(typo.status, typo.stderr).toBe(2);
+      expect(typo.stderr).toContain("TEMPORAL_NAMESPACE: the Temporal server has no namespace 'no-such-namespace'");
+    }
+
     const setup = spawnSync(process.execPath, [BIN, 'setup'], { env: { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default' }, encoding: 'utf8' });
     expect(setup.status, setup.stderr).toBe(0);
     expect(setup.stdout).toContain(`search attributes added: ${ALL.join(', ')}`);
