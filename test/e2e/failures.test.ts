@@ -107,6 +107,8 @@ describe('ET failures, end to end', () => {
     }
     expect(details).toBe(`Querying ET Intelligence for IPv4-Addr ${IP}: reputation, relatedDomains, relatedSamples, geolocation, asn`);
     await h.waitClosed(workId!);
+    // The work is closed a moment before the workflow ends and says it is done.
+    await handle.result();
     const done = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
     expect(done.currentDetails).toMatch(/^Done: completed\./);
   });

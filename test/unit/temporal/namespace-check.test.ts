@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logger';
 import { ALL_SEARCH_ATTRIBUTES } from '../../../src/shared/search-attributes';
 import { grpcFailure, GrpcStatus, isPermanentRejection } from '../../../src/temporal/grpc-status';
-import { assertSearchAttributes, SearchAttributesMissingError, type OperatorConnection } from '../../../src/temporal/namespace-check';
+import { assertSearchAttributes, NamespaceNotFoundError, SearchAttributesMissingError, type OperatorConnection } from '../../../src/temporal/namespace-check';
 
 const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
 const TEXT = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT;
@@ -59,9 +59,16 @@ describe('assertSearchAttributes', () => {
     expect(lines[0]).toMatchObject({ level: 'warn', namespace: 'default', reason: 'Request unauthorized.' });
   });
 
-  it('fails start-up on any other error (e.g. the namespace does not exist)', async () => {
+  it('names a namespace that does not exist, with what to do', async () => {
     const err = grpcError(GrpcStatus.NOT_FOUND, 'Namespace nope is not found.');
-    await expect(assertSearchAttributes(failing(err), 'nope', capture().logger)).rejects.toBe(err);
+    const refused = await assertSearchAttributes(failing(err), 'nope', capture().logger).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(NamespaceNotFoundError);
+    expect((refused as Error).message).toContain("TEMPORAL_NAMESPACE: the Temporal server has no namespace 'nope'");
+  });
+
+  it('fails start-up on any other error, as it came', async () => {
+    const err = grpcError(GrpcStatus.UNAVAILABLE, 'connection refused');
+    await expect(assertSearchAttributes(failing(err), 'default', capture().logger)).rejects.toBe(err);
   });
 });
 
