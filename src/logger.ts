@@ -28,9 +28,22 @@ export interface Logger {
   child(bindings: Record<string, unknown>): Logger;
 }
 
-function serialiseError(err: unknown): unknown {
-  if (err instanceof Error) return { name: err.name, message: err.message };
-  return err;
+/**
+ * An Error as JSON: its name and message (which JSON.stringify drops) and, a few levels deep, its
+ * cause, where SDK wrappers ("Failed to start Workflow", "Activity task failed") keep the reason.
+ */
+export function serialiseError(err: unknown, depth = 0): unknown {
+  if (!(err instanceof Error)) return err;
+  const out: Record<string, unknown> = { name: err.name, message: err.message };
+  const type = (err as { type?: unknown }).type;
+  if (typeof type === 'string') out.type = type;
+  if (err.cause !== undefined && depth < 3) out.cause = serialiseError(err.cause, depth + 1);
+  return out;
+}
+
+/** Log fields with every Error in them made readable (see serialiseError). */
+export function serialiseErrors(meta: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(meta).map(([k, v]) => [k, v instanceof Error ? serialiseError(v) : v]));
 }
 
 /** The level named by a CONNECTOR_LOG_LEVEL value, case-insensitively (pycti lower-cases it); else info. */

@@ -6,7 +6,7 @@
  */
 import type { MetricCounter } from '@temporalio/common';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
-import { redact, type LogLevel as OurLevel } from '../logger';
+import { redact, serialiseErrors, type LogLevel as OurLevel } from '../logger';
 import { PortUnavailableError } from '../ops/health-server';
 
 const TO_TEMPORAL: Record<OurLevel, LogLevel> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
@@ -41,7 +41,7 @@ function install(level: OurLevel, opts: RuntimeOptions): void {
   Runtime.install({
     logger: new DefaultLogger(TO_TEMPORAL[level], (entry) => {
       const { level: lvl, message, meta } = entry;
-      process.stderr.write(`${redact(JSON.stringify({ ts: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(), level: lvl.toLowerCase(), msg: message, ...(meta ?? {}) }))}\n`);
+      process.stderr.write(`${redact(JSON.stringify({ ts: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(), level: lvl.toLowerCase(), msg: message, ...serialiseErrors(meta ?? {}) }))}\n`);
     }),
     telemetryOptions: opts.metricsBindAddress ? { metrics: { prometheus: { bindAddress: opts.metricsBindAddress, countersTotalSuffix: true } } } : undefined,
     shutdownSignals: [],
