@@ -17,6 +17,7 @@ import { OpenCtiApi } from '../opencti/api';
 import { cachedCheck, DEFAULT_HEALTH_HOST, startHealthServer, type ComponentHealth, type HealthServer } from '../ops/health-server';
 import { connectOrStartEmbedded, type TemporalTarget } from '../temporal/connect';
 import { whenDevServerDied } from '../temporal/dev-server';
+import { grpcFailure } from '../temporal/grpc-status';
 import { bridgeMetrics, installRuntime } from '../temporal/runtime';
 import { createEnrichmentWorker, type EnrichmentWorker } from '../worker';
 
@@ -90,7 +91,9 @@ export async function runConnector(config: Config, roles: { worker: boolean; bri
       const res = await conn.withDeadline(Date.now() + TEMPORAL_CHECK_DEADLINE_MS, () => conn.healthService.check({}));
       health = res.status === SERVING ? { state: 'serving', ready: true } : { state: 'not-serving', ready: false };
     } catch (err) {
-      health = { state: 'unreachable', ready: false, detail: `${temporal?.address ?? 'Temporal'}: ${(err as Error)?.message ?? String(err)}` };
+      const code = grpcFailure(err)?.codeName;
+      const why = code === 'DEADLINE_EXCEEDED' ? `no answer within ${TEMPORAL_CHECK_DEADLINE_MS / 1000} s` : code === 'UNAVAILABLE' ? 'connection refused or lost' : ((err as Error)?.message ?? String(err));
+      health = { state: 'unreachable', ready: false, detail: `Temporal at ${temporal?.address ?? '?'}: ${why}` };
     }
     if (health.ready === temporalDown && !stopRequested) {
       temporalDown = !health.ready;

@@ -215,7 +215,7 @@ describe('runConnector health endpoints on the real broker and Temporal server',
       expect(after?.status).toBe(503);
       expect(after?.body.status).toBe('not-ready');
       expect((after?.body as { down?: string[] }).down).toContain('temporal');
-      expect(after?.body.components?.temporal).toMatchObject({ state: 'unreachable', ready: false });
+      expect(after?.body.components?.temporal).toMatchObject({ state: 'unreachable', ready: false, detail: expect.stringMatching(/^Temporal at 127\.0\.0\.1:\d+: (connection refused or lost|no answer within 3 s)$/) });
       expect(logs.some((l) => l.includes('Temporal is not answering'))).toBe(true);
 
       const stopped = await Promise.race([running.stop().then(() => 'stopped'), new Promise((r) => setTimeout(() => r('hung'), 60_000))]);
