@@ -37,7 +37,7 @@ const SOURCES = {
     yaml: ['proofpoint_et', 'api_base_url'],
   },
   etApiKey: { env: ['PROOFPOINT_ET_API_KEY', 'PROOFPOINT_ET_INTELLIGENCE_API_KEY'], yaml: ['proofpoint_et', 'api_key'] },
-  etMaxTlp: { env: ['PROOFPOINT_ET_MAX_TLP', 'PROOFPOINT_ET_INTELLIGENCE_MAX_TLP'], yaml: ['proofpoint_et', 'max_tlp'] },
+  etMaxTlp: { env: ['PROOFPOINT_ET_MAX_TLP', 'PROOFPOINT_ET_INTELLIGENCE_MAX_TLP', 'CONNECTOR_MAX_TLP'], yaml: ['proofpoint_et', 'max_tlp'] },
   etLastSeenWindow: {
     env: ['PROOFPOINT_ET_IMPORT_LAST_SEEN_TIME_WINDOW', 'PROOFPOINT_ET_INTELLIGENCE_IMPORT_LAST_SEEN_TIME_WINDOW'],
     yaml: ['proofpoint_et', 'import_last_seen_time_window'],

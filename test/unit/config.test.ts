@@ -53,6 +53,11 @@ describe('loadConfig', () => {
     expect(c.etLastSeenWindow.ms).toBe(86_400_000);
   });
 
+  it("reads the newer SDK connectors' CONNECTOR_MAX_TLP as the maximum TLP too (never silently the default)", () => {
+    expect(loadConfig({ CONNECTOR_MAX_TLP: 'TLP:GREEN' }).etMaxTlp).toBe('TLP:GREEN');
+    expect(configError({ CONNECTOR_MAX_TLP: 'TLP:GREEN', PROOFPOINT_ET_MAX_TLP: 'TLP:RED' }).problems).toEqual([expect.stringContaining('CONNECTOR_MAX_TLP')]);
+  });
+
   it('trims scope items and lower-cases nothing', () => {
     expect(loadConfig({ CONNECTOR_SCOPE: ' IPv4-Addr , StixFile ' }).connectorScope).toEqual(['IPv4-Addr', 'StixFile']);
   });
