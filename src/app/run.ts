@@ -70,9 +70,7 @@ export async function runConnector(config: Config, roles: { worker: boolean; bri
   const settings = requireOpenCti(config);
   registerSecret(settings.token);
   registerSecret(settings.etApiKey);
-  // Equal ports belong in config validation; meanwhile the bind failure says what happened.
-  const samePort = config.healthPort && config.healthPort === config.metricsPort ? 'CONNECTOR_HEALTH_PORT and CONNECTOR_METRICS_PORT are the same port' : undefined;
-  installRuntime(config.logLevel, { metricsBindAddress: config.metricsPort ? `${config.healthHost}:${config.metricsPort}` : undefined, metricsPortHint: samePort });
+  installRuntime(config.logLevel, { metricsBindAddress: config.metricsPort ? `${config.healthHost}:${config.metricsPort}` : undefined });
   const interrupted = () => {
     if (options.signal?.aborted) throw new StartupInterruptedError();
   };
@@ -123,7 +121,6 @@ export async function runConnector(config: Config, roles: { worker: boolean; bri
         host: options.healthHost ?? config.healthHost ?? DEFAULT_HEALTH_HOST,
         probe,
         logger: logger.child({ component: 'health' }),
-        portHint: samePort,
       })
     : null;
 

@@ -34,14 +34,12 @@ export interface HealthServerOptions {
   logger?: Logger;
   /** The setting that chose the port, named when it cannot be bound. @default 'CONNECTOR_HEALTH_PORT' */
   portSetting?: string;
-  /** Appended to the cannot-bind message, e.g. that another setting uses the same port. */
-  portHint?: string;
 }
 
 /** Thrown when an endpoint's port cannot be bound (taken, or not allowed); names the setting to change. */
 export class PortUnavailableError extends Error {
-  constructor(setting: string, host: string, port: number | string, reason: string, hint = '') {
-    super(`Cannot listen on ${host}:${port} (${setting}): ${reason}.${hint ? ` ${hint}.` : ''} Set ${setting} to a free port, or stop whatever uses this one.`);
+  constructor(setting: string, host: string, port: number | string, reason: string) {
+    super(`Cannot listen on ${host}:${port} (${setting}): ${reason}. Set ${setting} to a free port, or stop whatever uses this one.`);
     this.name = 'PortUnavailableError';
   }
 }
@@ -130,7 +128,7 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       const reason = err.code === 'EADDRINUSE' ? 'the port is already in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
-      reject(new PortUnavailableError(opts.portSetting ?? 'CONNECTOR_HEALTH_PORT', host, opts.port, reason, opts.portHint));
+      reject(new PortUnavailableError(opts.portSetting ?? 'CONNECTOR_HEALTH_PORT', host, opts.port, reason));
     };
     server.once('error', onError);
     server.listen(opts.port, host, () => {

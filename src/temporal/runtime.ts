@@ -16,8 +16,6 @@ let installed = false;
 export interface RuntimeOptions {
   /** Prometheus exporter bind address, e.g. `0.0.0.0:9464`; none when undefined. */
   metricsBindAddress?: string;
-  /** Appended to the cannot-bind message, e.g. that another setting uses the same port. */
-  metricsPortHint?: string;
 }
 
 export function installRuntime(level: OurLevel, opts: RuntimeOptions = {}): void {
@@ -30,7 +28,7 @@ export function installRuntime(level: OurLevel, opts: RuntimeOptions = {}): void
     if (opts.metricsBindAddress && /prometheus|address already in use|os error/i.test(message)) {
       const at = opts.metricsBindAddress.lastIndexOf(':');
       const reason = /in use/i.test(message) ? 'the port is already in use' : message;
-      throw new PortUnavailableError('CONNECTOR_METRICS_PORT', opts.metricsBindAddress.slice(0, at), opts.metricsBindAddress.slice(at + 1), reason, opts.metricsPortHint);
+      throw new PortUnavailableError('CONNECTOR_METRICS_PORT', opts.metricsBindAddress.slice(0, at), opts.metricsBindAddress.slice(at + 1), reason);
     }
     throw err;
   }

@@ -145,7 +145,7 @@ describe('start-up of the long-running commands', () => {
     const same = await runCli(['worker'], sandboxEnv({ CONNECTOR_HEALTH_PORT: String(port), CONNECTOR_METRICS_PORT: String(port) }));
     // Refused by the configuration (exit 2) or, failing that, at the bind (exit 1): both named.
     expect([1, 2], same.stderr.slice(-2000)).toContain(same.code);
-    expect(same.stderr).toMatch(/CONNECTOR_HEALTH_PORT and CONNECTOR_METRICS_PORT are the same port|CONNECTOR_METRICS_PORT and CONNECTOR_HEALTH_PORT: the same port/);
+    expect(same.stderr).toContain('CONNECTOR_METRICS_PORT and CONNECTOR_HEALTH_PORT: the same port');
     expect(same.stderr).not.toMatch(/\n\s+at /);
   });
 });
