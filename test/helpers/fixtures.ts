@@ -1,12 +1,15 @@
 /**
  * Access to the shared, read-only fixture set (`shared/fixtures`, see its README). Tests read the
- * files in place; never copy them into the repo. Point `FIXTURES_DIR` elsewhere to use another copy.
+ * files in place; never copy them into the repo. `SHARED_DIR` points at another shared/ folder
+ * (fixtures and STIX schemas), `FIXTURES_DIR` at another fixture set alone.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
+/** The shared/ folder beside the clone (locally and in CI): fixtures and the OASIS STIX schemas. */
+export const SHARED_DIR = process.env.SHARED_DIR ?? path.resolve(__dirname, '../../../shared');
 /** Root of the fixture set (holds `et-api/`, `opencti/`, `expected/`). */
-export const FIXTURES_DIR = process.env.FIXTURES_DIR ?? path.resolve(__dirname, '../../../shared/fixtures');
+export const FIXTURES_DIR = process.env.FIXTURES_DIR ?? path.join(SHARED_DIR, 'fixtures');
 /** The ET answers folder, as `startFakeEtApi({ fixturesDir })` wants it. */
 export const ET_FIXTURES_DIR = path.join(FIXTURES_DIR, 'et-api');
 

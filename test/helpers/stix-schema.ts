@@ -6,13 +6,12 @@
  * so OpenCTI's additions pass as long as they are well-formed (e.g. no empty lists).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { domainToASCII } from 'node:url';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import { SHARED_DIR } from './fixtures';
 import addFormats from 'ajv-formats';
 
-/** shared/ sits beside the repository (locally and in CI); SHARED_DIR overrides it. */
-const SHARED_DIR = process.env.SHARED_DIR ?? resolve(__dirname, '..', '..', '..', 'shared');
 export const STIX_SCHEMAS_DIR = join(SHARED_DIR, 'stix2-json-schemas', 'schemas');
 
 /** Where the schema of each STIX type lives (SDOs, SROs, SCOs; marking-definition is under common/). */

@@ -8,14 +8,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { EtFindings, EtListResult, ObservableType, StixObject } from '../../../src/shared/types';
+import { FIXTURES_DIR } from '../../helpers/fixtures';
 import { buildEnrichmentObjects } from '../../../src/stix/converter';
 
-export const FIXTURES_DIR = join(
-  process.env.SHARED_DIR ?? resolve(__dirname, '..', '..', '..', '..', 'shared'),
-  'fixtures',
-);
 /** Reference clock of every fixture. */
 export const FIXTURE_NOW = '2026-08-20T12:00:00Z';
 /** Date part of now - P30D: items last seen before it are dropped. */
