@@ -102,7 +102,7 @@ function domainValue(value: string): { value: string } | { error: string } {
   // The WHATWG parser also reads '127.1' and '0x7f.0.0.1' as IPv4 addresses: test after converting.
   const ascii = NOT_IN_HOST_NAME.test(trimmed) ? '' : domainToASCII(trimmed).toLowerCase();
   if (isIP(ascii) !== 0 || isIP(trimmed) !== 0) {
-    return { error: `${shown} is an IP address, not a domain name: enrich it as an IPv4-Addr (or IPv6-Addr) observable` };
+    return { error: `${shown} is an IP address, not a domain name (enrich an IPv4 address as an IPv4-Addr observable)` };
   }
   if (!ASCII_HOST_NAME.test(ascii)) return { error: `${shown} is not a domain name ET can look up` };
   return { value: ascii };

@@ -134,8 +134,11 @@ async function runLongLived(command: 'start' | 'worker' | 'bridge', logger: Logg
     running = await runConnector(sandbox?.config ?? config, roles, logger, { signal: startup.signal });
   } catch (err) {
     await sandbox?.stop().catch(() => undefined);
-    if (!(err instanceof StartupInterruptedError)) throw err;
-    logger.info('Stopped during start-up: everything started was stopped');
+    // Once a stop was asked for, a step that fails is its consequence (a terminal's Ctrl-C also
+    // reaches the embedded Temporal server, which then exits) or no longer matters: the stop stands.
+    if (!(err instanceof StartupInterruptedError) && !startup.signal.aborted) throw err;
+    // The failed step's own advice ("free the ports") would mislead here: name it only.
+    logger.info('Stopped during start-up: everything started was stopped', err instanceof StartupInterruptedError ? {} : { interruptedStep: (err as Error)?.name });
     return EXIT.ok;
   }
   if (running.temporal.uiUrl) logger.info('Temporal Web UI', { url: running.temporal.uiUrl });

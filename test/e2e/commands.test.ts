@@ -96,6 +96,38 @@ describe('`start` with the embedded Temporal server (ports 7233/8233)', () => {
     expect(run.stderr()).not.toContain('Forced exit');
   });
 
+  it('a terminal Ctrl-C during start-up (the whole process group, embedded server included) stops it with exit 0', async () => {
+    expect(await isTemporalServing('127.0.0.1:7233'), 'something already serves on 7233').toBe(false);
+    // Its own process group, as a shell gives a foreground job: Ctrl-C reaches every process in it.
+    const child = spawn(process.execPath, [BIN, 'start'], { env: embeddedEnv(), detached: true });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const deadline = Date.now() + 30_000;
+    let devServer = '';
+    while (!devServer && Date.now() < deadline) {
+      devServer = (() => {
+        try {
+          return execFileSync('pgrep', ['-P', String(child.pid), '-f', 'start-dev']).toString().trim();
+        } catch {
+          return '';
+        }
+      })();
+      if (!devServer) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(devServer, stderr).not.toBe('');
+    expect(stderr).not.toContain('Consuming the listen queue');
+    process.kill(-child.pid!, 'SIGINT');
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 60_000);
+    const code = await closed;
+    clearTimeout(timer);
+    // It used to report the server's exit as "could not start ... free ports 7233 and 8233", exit 1.
+    expect(code, stderr.slice(-3000)).toBe(0);
+    expect(stderr).toMatch(/Stopped during start-up|Stopped: drain complete/);
+    expect(stderr).not.toContain('could not start');
+    expect(await isTemporalServing('127.0.0.1:7233')).toBe(false);
+  });
+
   it('stops, and says so, when its embedded server had been killed', async () => {
     expect(await isTemporalServing('127.0.0.1:7233'), 'something already serves on 7233').toBe(false);
     const run = start(embeddedEnv());

@@ -112,7 +112,7 @@ describe('observableValue: what ET is asked about a Domain-Name', () => {
   const ask = (value: string) => observableValue('Domain-Name', { type: 'domain-name', spec_version: '2.1', id: 'domain-name--x', value });
 
   it.each(['198.51.100.7', '127.1', '0x7f.0.0.1', '2001:db8::1'])('refuses %s: an IP address is not a domain name', (value) => {
-    expect(ask(value)).toEqual({ error: expect.stringContaining('is an IP address, not a domain name: enrich it as an IPv4-Addr') });
+    expect(ask(value)).toEqual({ error: expect.stringContaining('is an IP address, not a domain name (enrich an IPv4 address as an IPv4-Addr observable)') });
   });
 
   it.each(['x.example/evil', 'a?b.example', 'user@x.example', 'x.example:8080', 'a b.example', 'ex..example', 'localhost', 'x'.repeat(64) + '.example'])(
